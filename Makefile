@@ -1,0 +1,75 @@
+# promptc: make run (convert the bundled sample), make test (the whole test suite).
+# Both install the missing Debian packages first (apt-get, with sudo when not root).
+
+SWIFT      ?= swift
+PREFIX     ?= /usr/local
+# Portable by default (x86-64 baseline). TUNE=haswell (or another -target-cpu name)
+# builds the SIMD kernels for that CPU; see README "Performance".
+TUNE       ?=
+TUNEFLAGS   = $(if $(TUNE),-Xswiftc -target-cpu -Xswiftc $(TUNE) -Xcc -march=$(TUNE),)
+RELEASE     = $(SWIFT) build -c release $(TUNEFLAGS)
+BIN         = .build/release/promptc
+
+# Libraries the build links against.
+DEPS       := libmpg123-dev libsndfile1-dev libmp3lame-dev pkg-config
+# Tools only the benchmark compares against (and generate.sh uses).
+BENCH_DEPS := ffmpeg sox mpg123 lame hyperfine time
+FIXTURE_DEPS := ffmpeg sox libsox-fmt-all lame espeak-ng flac vorbis-tools opus-tools
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+define apt_install
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+.PHONY: deps bench-deps fixture-deps build test run bench install fixtures clean
+
+deps:
+	$(call apt_install,$(DEPS))
+
+bench-deps: deps
+	$(call apt_install,$(BENCH_DEPS))
+
+fixture-deps:
+	$(call apt_install,$(FIXTURE_DEPS))
+
+build: deps
+	$(RELEASE)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+run: build
+	@mkdir -p out
+	$(BIN) convert Fixtures/sample/welcome.mp3 -o out/welcome.alaw --overwrite
+	@$(BIN) info out/welcome.alaw
+
+bench: bench-deps build
+	cd Benchmarks && $(SWIFT) package $(TUNEFLAGS) --allow-writing-to-directory .benchmarkBaselines benchmark --format markdown
+	Scripts/bench.sh
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/promptc
+	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/promptc
+	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_promptc
+	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/promptc.fish
+	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual --multi-page=false --output-directory .build/man >/dev/null
+	install -m 0644 .build/man/promptc.1 $(DESTDIR)$(PREFIX)/share/man/man1/promptc.1
+
+fixtures: fixture-deps
+	Fixtures/generate.sh
+
+clean:
+	rm -rf .build .build-* Benchmarks/.build out

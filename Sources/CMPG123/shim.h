@@ -1,0 +1,25 @@
+// libmpg123 renames its large-file API through macros (mpg123_open -> mpg123_open_64 ...),
+// which Swift cannot import; these inline wrappers give Swift stable, callable names.
+#ifndef PROMPTC_CMPG123_SHIM_H
+#define PROMPTC_CMPG123_SHIM_H
+#include <mpg123.h>
+#include <sys/types.h>
+
+static inline int promptc_mpg123_param(mpg123_handle *h, enum mpg123_parms type, long value, double fvalue) {
+    return mpg123_param(h, type, value, fvalue);
+}
+static inline int promptc_mpg123_open_feed(mpg123_handle *h) { return mpg123_open_feed(h); }
+static inline int promptc_mpg123_open_handle(mpg123_handle *h, void *iohandle) { return mpg123_open_handle(h, iohandle); }
+static inline int promptc_mpg123_replace_reader_handle(mpg123_handle *h,
+        mpg123_ssize_t (*r_read)(void *, void *, size_t),
+        off_t (*r_lseek)(void *, off_t, int),
+        void (*cleanup)(void *)) {
+    return mpg123_replace_reader_handle(h, r_read, r_lseek, cleanup);
+}
+static inline off_t promptc_mpg123_length(mpg123_handle *h) { return mpg123_length(h); }
+static inline off_t promptc_mpg123_tell(mpg123_handle *h) { return mpg123_tell(h); }
+static inline int promptc_mpg123_decode_frame(mpg123_handle *h, off_t *num, unsigned char **audio, size_t *bytes) {
+    return mpg123_decode_frame(h, num, audio, bytes);
+}
+static inline int promptc_mpg123_scan(mpg123_handle *h) { return mpg123_scan(h); }
+#endif

@@ -1,0 +1,82 @@
+import Testing
+@testable import G711
+
+/// Small deterministic PRNG so failures reproduce.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite("SIMD kernels against the scalar reference")
+struct G711KernelTests {
+    @Test("int16 SIMD equals scalar for every length 0...100 and every alignment", arguments: G711Law.allCases)
+    func int16LengthsAndAlignments(law: G711Law) {
+        var rng = SplitMix64(state: 42)
+        let data = (0..<300).map { _ in Int16.random(in: .min ... .max, using: &rng) }
+        data.withUnsafeBufferPointer { all in
+            for offset in 0..<8 {
+                for length in 0...100 {
+                    let input = UnsafeBufferPointer(rebasing: all[offset..<(offset + length)])
+                    var simd = [UInt8](repeating: 0xAA, count: length + 1)
+                    simd.withUnsafeMutableBufferPointer { law.encode(input, into: $0) }
+                    let scalar = input.map { law.encode($0) }
+                    #expect(Array(simd[0..<length]) == scalar, "offset \(offset) length \(length)")
+                    #expect(simd[length] == 0xAA, "wrote past the end")
+                }
+            }
+        }
+    }
+
+    @Test("float SIMD equals scalar on random data of many lengths", arguments: G711Law.allCases)
+    func floatRandom(law: G711Law) {
+        var rng = SplitMix64(state: 7)
+        for length in [0, 1, 15, 16, 17, 31, 33, 1000, 4099] {
+            let input = (0..<length).map { _ in Float.random(in: -1.2...1.2, using: &rng) }
+            let simd = law.encode(input)
+            let scalar = input.map { law == .aLaw ? ALaw.encodeScalar(float: $0) : MuLaw.encodeScalar(float: $0) }
+            #expect(simd == scalar, "length \(length)")
+        }
+    }
+
+    @Test("float mapping: x * 32768, ties to even, saturating, NaN as zero", arguments: G711Law.allCases)
+    func floatEdgeCases(law: G711Law) {
+        let cases: [(Float, Int16)] = [
+            (0, 0), (-0.0, 0), (Float.leastNonzeroMagnitude, 0), (-Float.leastNonzeroMagnitude, 0),
+            (Float.leastNormalMagnitude, 0), (1.0, 32767), (-1.0, -32768), (1.5, 32767), (-7, -32768),
+            (.infinity, 32767), (-.infinity, -32768), (.nan, 0), (-.nan, 0), (.signalingNaN, 0),
+            (0.5 / 32768, 0), (1.5 / 32768, 2), (2.5 / 32768, 2), (-0.5 / 32768, 0), (-1.5 / 32768, -2),
+            (32766.5 / 32768, 32766), (Float.greatestFiniteMagnitude, 32767),
+        ]
+        for (x, q) in cases {
+            #expect(Int16(saturatingFloat: x) == q, "\(x)")
+            #expect(law.encode([x]) == [law.encode(q)], "scalar tail \(x)")
+            // Also through the SIMD body: place the value in every lane of a full vector.
+            #expect(law.encode([Float](repeating: x, count: 16)) == [UInt8](repeating: law.encode(q), count: 16), "SIMD \(x)")
+        }
+    }
+
+    @Test("float SIMD is exact around every int16 step", arguments: G711Law.allCases)
+    func floatAroundEverySample(law: G711Law) {
+        // For every int16 k: k/32768, its float neighbours and the half-way points.
+        var input: [Float] = []
+        input.reserveCapacity(65536 * 5)
+        for k in -32768...32767 {
+            let f = Float(k) / 32768
+            input += [f, f.nextUp, f.nextDown, (Float(k) + 0.5) / 32768, (Float(k) - 0.5) / 32768]
+        }
+        let simd = law.encode(input)
+        var expected = [UInt8](repeating: 0, count: input.count)
+        input.withUnsafeBufferPointer { i in
+            expected.withUnsafeMutableBufferPointer { o in
+                law == .aLaw ? ALaw.encodeScalar(i, into: o) : MuLaw.encodeScalar(i, into: o)
+            }
+        }
+        #expect(simd == expected)
+    }
+}
