@@ -43,9 +43,12 @@ fixture-deps:
 build: deps
 	$(RELEASE)
 
+# Tests run optimized (with testability): the DSP tests push seconds of audio
+# through long filters, which a debug build runs 50x slower.
+TESTFLAGS = -c release -Xswiftc -enable-testing
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) build $(TESTFLAGS) --build-tests
+	$(SWIFT) test $(TESTFLAGS) --skip-build
 
 run: build
 	@mkdir -p out

@@ -1,0 +1,48 @@
+/// Turns interleaved multichannel audio into mono: the mean of all channels, or one
+/// chosen channel.
+public final class ChannelMixer: AudioStage {
+    public enum Mode: Sendable, Equatable {
+        /// Mean of all channels (keeps a mono signal duplicated on both channels at its level).
+        case mean
+        /// One channel, 0-based.
+        case pick(Int)
+    }
+
+    public let inputChannels: Int
+    public let outputChannels = 1
+    public let mode: Mode
+
+    public init(channels: Int, mode: Mode = .mean) {
+        precondition(channels >= 1)
+        if case .pick(let c) = mode { precondition(c >= 0 && c < channels, "channel out of range") }
+        inputChannels = channels
+        self.mode = mode
+    }
+
+    public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
+        let n = inputChannels
+        let frames = input.count / n
+        if n == 1 { output.append(contentsOf: input); return }
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: frames))
+        output.withUnsafeMutableBufferPointer { out in
+            switch mode {
+            case .pick(let c):
+                for f in 0..<frames { out[start + f] = input[f * n + c] }
+            case .mean:
+                let scale = 1 / Float(n)
+                if n == 2 {
+                    for f in 0..<frames { out[start + f] = (input[2 * f] + input[2 * f + 1]) * 0.5 }
+                } else {
+                    for f in 0..<frames {
+                        var s: Float = 0
+                        for c in 0..<n { s += input[f * n + c] }
+                        out[start + f] = s * scale
+                    }
+                }
+            }
+        }
+    }
+
+    public func drain(into output: inout [Float]) {}
+}

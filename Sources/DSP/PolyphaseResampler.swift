@@ -1,0 +1,306 @@
+import Foundation
+
+/// Resampler quality, as a small table in the manner of speexdsp: where the flat
+/// passband ends and the stopband starts (as fractions of the narrower Nyquist
+/// frequency, min(input, output) / 2) and how deep the stopband is.
+///
+/// | preset       | passband edge | stopband edge | stopband  | at 8 kHz output                         |
+/// |--------------|---------------|---------------|-----------|-----------------------------------------|
+/// | `.telephone` | 0.95          | 1.00          | 110 dB    | flat to 3800 Hz, >= 100 dB from 4000 Hz  |
+/// | `.draft`     | 0.90          | 1.00          | 70 dB     | flat to 3600 Hz, 70 dB from 4000 Hz      |
+///
+/// The filter is a Kaiser-windowed sinc; its length follows from the transition width
+/// and the attenuation (Kaiser's formula), so a sharper preset costs more taps.
+/// `.telephone` designs for 110 dB so that the measured response keeps 100 dB.
+public struct ResamplerQuality: Sendable, Equatable {
+    public var passbandEdge: Double
+    public var stopbandEdge: Double
+    public var attenuationDB: Double
+
+    public init(passbandEdge: Double, stopbandEdge: Double, attenuationDB: Double) {
+        self.passbandEdge = passbandEdge
+        self.stopbandEdge = stopbandEdge
+        self.attenuationDB = attenuationDB
+    }
+
+    /// The default: what a G.711 prompt needs (see the table above).
+    public static let telephone = ResamplerQuality(passbandEdge: 0.95, stopbandEdge: 1.0, attenuationDB: 110)
+    /// Cheaper and softer; for previews.
+    public static let draft = ResamplerQuality(passbandEdge: 0.90, stopbandEdge: 1.0, attenuationDB: 70)
+}
+
+/// Hand-written polyphase windowed-sinc resampler for mono float audio, streaming
+/// with constant memory.
+///
+/// - Any integer rate to any integer rate. Output sample k is the band-limited value of
+///   the input at time k / outputRate (the filters are zero-phase: no delay to undo).
+/// - Output length is exactly `round(inputFrames * outputRate / inputRate)`.
+/// - Equal rates take an identity path: samples pass through untouched.
+/// - When decimating by a large factor, a cheap first stage decimates by an integer
+///   factor with a wide transition band (it only has to keep aliases out of the final
+///   passband), and the sharp filter runs at the lower rate. The factor is chosen once,
+///   at setup, by a cost model (multiply-adds per second of audio).
+public final class PolyphaseResampler: AudioStage {
+    public let inputChannels = 1
+    public let outputChannels = 1
+    public let inputRate: Int
+    public let outputRate: Int
+    public let quality: ResamplerQuality
+    /// Integer factor of the pre-decimation stage (1 when there is none).
+    public let preDecimation: Int
+    /// Human-readable description of the stages, for `--verbose` and the benchmark notes.
+    public var stageDescription: String { stages.map(\.description).joined(separator: " -> ") }
+
+    private let stages: [PolyphaseStage]
+    private var scratch: [Float] = []
+    private var inputFrames = 0
+    private var emitted = 0
+
+    /// Creates a resampler. Rates must be positive.
+    public init(inputRate: Int, outputRate: Int, quality: ResamplerQuality = .telephone) {
+        precondition(inputRate > 0 && outputRate > 0, "sample rates must be positive")
+        self.inputRate = inputRate
+        self.outputRate = outputRate
+        self.quality = quality
+        guard inputRate != outputRate else {
+            preDecimation = 1
+            stages = []
+            return
+        }
+        let plan = PolyphaseResampler.plan(inputRate: inputRate, outputRate: outputRate, quality: quality)
+        preDecimation = plan.decimation
+        stages = plan.stages
+    }
+
+    /// Multiply-adds per second of input audio for this configuration (the cost model).
+    public var costPerSecond: Double { stages.reduce(0) { $0 + $1.costPerSecond } }
+
+    /// Expected output length for a given input length.
+    public static func outputLength(inputFrames: Int, inputRate: Int, outputRate: Int) -> Int {
+        // round half up, in integers: 10 hours at 768 kHz times 2 * 16000 still fits in Int64.
+        (inputFrames * outputRate * 2 + inputRate) / (2 * inputRate)
+    }
+
+    public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
+        inputFrames += input.count
+        if stages.isEmpty { output.append(contentsOf: input); emitted += input.count; return }
+        let before = output.count
+        if stages.count == 1 {
+            stages[0].process(input, into: &output, limit: .max)
+        } else {
+            scratch.removeAll(keepingCapacity: true)
+            stages[0].process(input, into: &scratch, limit: .max)
+            scratch.withUnsafeBufferPointer { stages[1].process($0, into: &output, limit: .max) }
+        }
+        emitted += output.count - before
+    }
+
+    public func drain(into output: inout [Float]) {
+        let total = PolyphaseResampler.outputLength(inputFrames: inputFrames, inputRate: inputRate, outputRate: outputRate)
+        guard !stages.isEmpty else { return }
+        let before = output.count
+        if stages.count == 1 {
+            stages[0].drain(into: &output, limit: total - emitted)
+        } else {
+            scratch.removeAll(keepingCapacity: true)
+            stages[0].drain(into: &scratch, limit: .max)
+            scratch.withUnsafeBufferPointer { stages[1].process($0, into: &output, limit: total - emitted) }
+            let got = output.count - before
+            stages[1].drain(into: &output, limit: total - emitted - got)
+        }
+        emitted += output.count - before
+        assert(emitted == total, "resampler emitted \(emitted) of \(total)")
+    }
+
+    // MARK: Planning
+
+    struct Plan { var decimation: Int; var stages: [PolyphaseStage] }
+
+    static func plan(inputRate: Int, outputRate: Int, quality q: ResamplerQuality) -> Plan {
+        let nyquist = Double(min(inputRate, outputRate)) / 2
+        let pass = q.passbandEdge * nyquist, stop = q.stopbandEdge * nyquist
+        func single() -> PolyphaseStage {
+            PolyphaseStage(inNumerator: inputRate, outDenominator: outputRate, inputRate: Double(inputRate),
+                           pass: pass, stop: stop, attenuationDB: q.attenuationDB)
+        }
+        guard inputRate > outputRate else { return Plan(decimation: 1, stages: [single()]) }
+        var best = Plan(decimation: 1, stages: [single()])
+        var bestCost = best.stages[0].costPerSecond
+        var d = 2
+        // The intermediate rate must stay at or above the output rate, and the first
+        // stage's stopband (intermediate rate - stop) must lie above the passband.
+        while Double(inputRate) / Double(d) >= Double(outputRate) && Double(inputRate) / Double(d) - stop > pass * 1.05 {
+            let mid = Double(inputRate) / Double(d)
+            let first = PolyphaseStage(inNumerator: d, outDenominator: 1, inputRate: Double(inputRate),
+                                       pass: pass, stop: mid - stop, attenuationDB: q.attenuationDB)
+            let second = PolyphaseStage(inNumerator: inputRate, outDenominator: outputRate * d, inputRate: mid,
+                                        pass: pass, stop: stop, attenuationDB: q.attenuationDB)
+            let cost = first.costPerSecond + second.costPerSecond
+            if cost < bestCost { bestCost = cost; best = Plan(decimation: d, stages: [first, second]) }
+            d += 1
+        }
+        return best
+    }
+}
+
+/// One polyphase filtering stage: output k is sum_j c[phase(k)][j] * x[pos(k) - H + 1 + j],
+/// where pos(k) + phase(k)/L = k * M / L is the output's time in input samples.
+final class PolyphaseStage: CustomStringConvertible {
+    /// Up to this many phases the exact filter of every phase is stored; beyond it the
+    /// table holds `interpolatedPhases` phases and coefficients are interpolated linearly.
+    static let maxExactPhases = 1024
+    static let interpolatedPhases = 1024
+
+    enum Kernel { case exact, interpolated }
+
+    let stepM: Int          // input samples per L outputs
+    let phasesL: Int        // outputs per M input samples
+    let halfLength: Int     // H
+    let stride: Int         // taps per phase row, 2H rounded up to the SIMD width
+    let kernel: Kernel
+    let inputRate: Double
+    let pass: Double, stop: Double
+    private let table: [Float]
+    private var buffer: [Float]
+    private var bufferStart: Int   // absolute input index of buffer[0]
+    private var pos = 0            // absolute input index of floor(output time)
+    private var phase = 0          // output time fraction, numerator over L
+    private var received = 0
+    private var produced = 0
+
+    var description: String {
+        "\(Int(inputRate)) Hz x\(phasesL)/\(stepM) (\(2 * halfLength) taps, \(kernel == .exact ? "\(phasesL) exact phases" : "\(Self.interpolatedPhases) interpolated phases"))"
+    }
+
+    /// Multiply-adds per second of this stage's output.
+    var costPerSecond: Double {
+        let outRate = inputRate * Double(phasesL) / Double(stepM)
+        return outRate * Double(stride) * (kernel == .exact ? 1 : 2)
+    }
+
+    init(inNumerator: Int, outDenominator: Int, inputRate: Double, pass: Double, stop: Double, attenuationDB: Double) {
+        let g = gcd(inNumerator, outDenominator)
+        stepM = inNumerator / g
+        phasesL = outDenominator / g
+        self.inputRate = inputRate
+        self.pass = pass
+        self.stop = stop
+        let transition = (stop - pass) / inputRate                  // cycles per input sample
+        let taps = (attenuationDB - 7.95) / (2.285 * 2 * Double.pi * transition) + 1
+        halfLength = max(2, Int(ceil(taps / 2)))
+        stride = (2 * halfLength + 15) / 16 * 16
+        kernel = phasesL <= Self.maxExactPhases ? .exact : .interpolated
+        let cutoff = (pass + stop) / 2 / inputRate                   // cycles per input sample
+        let beta = attenuationDB > 50 ? 0.1102 * (attenuationDB - 8.7)
+            : attenuationDB >= 21 ? 0.5842 * pow(attenuationDB - 21, 0.4) + 0.07886 * (attenuationDB - 21) : 0
+        let rows = kernel == .exact ? phasesL : Self.interpolatedPhases + 1
+        let rowDivisor = Double(kernel == .exact ? phasesL : Self.interpolatedPhases)
+        let rowFractions = (0..<rows).map { Double($0) / rowDivisor }
+        var t = [Float](repeating: 0, count: rows * stride)
+        let h = halfLength
+        let i0beta = besselI0(beta)
+        for (r, frac) in rowFractions.enumerated() {
+            var row = [Double](repeating: 0, count: 2 * h)
+            for j in 0..<(2 * h) {
+                let x = Double(j - (h - 1)) - frac                   // tap time relative to output time
+                let ratio = x / Double(h)
+                let window = abs(ratio) >= 1 ? 0 : besselI0(beta * (1 - ratio * ratio).squareRoot()) / i0beta
+                row[j] = 2 * cutoff * sinc(2 * cutoff * x) * window
+            }
+            let sum = row.reduce(0, +)                               // unity gain at DC in every phase
+            for j in 0..<(2 * h) { t[r * stride + j] = Float(row[j] / sum) }
+        }
+        table = t
+        // History: H - 1 zeros stand for the samples before the start, so output 0 is centred on input 0.
+        buffer = [Float](repeating: 0, count: h - 1)
+        bufferStart = -(h - 1)
+    }
+
+    func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float], limit: Int) {
+        received += input.count
+        buffer.append(contentsOf: input)
+        run(into: &output, limit: limit)
+    }
+
+    /// Pads with zeros and produces the outputs whose time lies before the end of the
+    /// input, at most `limit` of them.
+    func drain(into output: inout [Float], limit: Int) {
+        // Outputs k with k * M / L < received: ceil(received * L / M) of them.
+        let target = (received * phasesL + stepM - 1) / stepM
+        let want = min(limit, target - produced)
+        guard want > 0 else { return }
+        let end = output.count + want
+        while output.count < end {
+            buffer.append(contentsOf: repeatElement(0, count: stride + stepM / phasesL + 1))
+            run(into: &output, limit: end - output.count)
+        }
+    }
+
+    private func run(into output: inout [Float], limit: Int) {
+        let h = halfLength, s = stride, m = stepM, l = phasesL
+        let stepInt = m / l, stepFrac = m % l
+        var count = 0
+        buffer.withUnsafeBufferPointer { buf in
+            table.withUnsafeBufferPointer { tab in
+                let bufEnd = bufferStart + buf.count
+                while count < limit && pos - h + 1 + s <= bufEnd {
+                    let window = buf.baseAddress! + (pos - h + 1 - bufferStart)
+                    let y: Float
+                    switch kernel {
+                    case .exact:
+                        y = dotProduct(tab.baseAddress! + phase * s, window, s)
+                    case .interpolated:
+                        let x = Double(phase) * Double(Self.interpolatedPhases) / Double(l)
+                        let p = Int(x)
+                        let alpha = Float(x - Double(p))
+                        let a = dotProduct(tab.baseAddress! + p * s, window, s)
+                        let b = dotProduct(tab.baseAddress! + (p + 1) * s, window, s)
+                        y = a + alpha * (b - a)
+                    }
+                    output.append(y)
+                    count += 1
+                    pos += stepInt
+                    phase += stepFrac
+                    if phase >= l { phase -= l; pos += 1 }
+                }
+            }
+        }
+        produced += count
+        // Drop history no output will need again (keep it amortised: only in big chunks).
+        let consumed = pos - h + 1 - bufferStart
+        if consumed > 8192 {
+            buffer.removeFirst(consumed)
+            bufferStart += consumed
+        }
+    }
+}
+
+/// Dot product of two float vectors of length n (a multiple of 16): the inner loop of
+/// every filter, kept on its own so the compiler vectorizes it.
+@inline(__always)
+func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+    var i = 0
+    while i + 32 <= n {
+        acc0 += ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+        acc1 += ra.loadUnaligned(fromByteOffset: (i &+ 16) &* 4, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: (i &+ 16) &* 4, as: SIMD16<Float>.self)
+        i &+= 32
+    }
+    if i < n {
+        acc0 += ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+    }
+    return (acc0 + acc1).sum()
+}
+
+func sinc(_ x: Double) -> Double { x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x) }
+
+/// Modified Bessel function of the first kind, order 0 (power series).
+func besselI0(_ x: Double) -> Double {
+    var sum = 1.0, term = 1.0, k = 1.0
+    let q = x * x / 4
+    repeat { term *= q / (k * k); sum += term; k += 1 } while term > sum * 1e-17
+    return sum
+}
+
+func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import DSP
+
+/// Input rates the resampler must serve, from phones, studios and odd devices.
+let commonRates = [11025, 16000, 22050, 32000, 44100, 48000, 96000]
+let oddRates = [1000, 7999, 44101, 37800, 768_000]
+
+@Suite("Polyphase resampler quality (8 kHz output unless stated)")
+struct ResamplerTests {
+    @Test("passband flat within ±0.1 dB from 0 to 3800 Hz", arguments: commonRates + [44101, 7999])
+    func passbandIsFlat(rate: Int) {
+        var worst = 0.0
+        for f in [50.0, 300, 1000, 2000, 3000, 3500, 3700, 3800] where f < Double(rate) / 2 * 0.95 {
+            let r = PolyphaseResampler(inputRate: rate, outputRate: 8000)
+            let y = Signal.run(r, Signal.tone(f, rate: rate, seconds: 0.5))
+            let gain = Signal.dB(Signal.fit(y, frequency: f, rate: 8000, skip: 400).amplitude / 0.5)
+            worst = max(worst, abs(gain))
+        }
+        #expect(worst <= 0.1, "worst passband deviation \(worst) dB at \(rate) Hz")
+    }
+
+    @Test("everything at or above 4000 Hz is attenuated by at least 100 dB", arguments: commonRates + [44101])
+    func stopbandIsDeep(rate: Int) {
+        var worst = -400.0
+        for f in [4000.0, 4050, 4200, 5000, 7000, 7900, 8000, 11000, 15000, 19999, 23000, 40000]
+        where f < Double(rate) / 2 {
+            let r = PolyphaseResampler(inputRate: rate, outputRate: 8000)
+            let y = Signal.run(r, Signal.tone(f, rate: rate, seconds: 0.5))
+            worst = max(worst, Signal.dB(Signal.rms(y, skip: 400) / (0.5 / 2.0.squareRoot())))
+        }
+        #expect(worst <= -100, "worst stopband leak \(worst) dB at \(rate) Hz")
+    }
+
+    @Test("16 kHz output: flat to 7600 Hz, >= 100 dB from 8000 Hz", arguments: [44100, 48000, 8000, 22050])
+    func wideband(rate: Int) {
+        for f in [200.0, 3000, 7600] where f < Double(rate) / 2 * 0.95 {
+            let y = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 16000), Signal.tone(f, rate: rate, seconds: 0.3))
+            #expect(abs(Signal.dB(Signal.fit(y, frequency: f, rate: 16000, skip: 800).amplitude / 0.5)) <= 0.1, "\(f) Hz")
+        }
+        for f in [8000.0, 9000, 15000, 21000] where f < Double(rate) / 2 {
+            let y = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 16000), Signal.tone(f, rate: rate, seconds: 0.3))
+            #expect(Signal.dB(Signal.rms(y, skip: 800) / (0.5 / 2.0.squareRoot())) <= -100, "\(f) Hz leaks")
+        }
+        if rate == 8000 { // upsampling: the images above 4 kHz must be gone too
+            let y = Signal.run(PolyphaseResampler(inputRate: 8000, outputRate: 16000), Signal.tone(1000, rate: 8000, seconds: 0.3))
+            let image = Signal.fit(y, frequency: 7000, rate: 16000, skip: 800).amplitude
+            #expect(Signal.dB(image / 0.5) <= -100)
+        }
+    }
+
+    @Test("output k is the input at time k/8000 s (delay compensated)", arguments: commonRates + oddRates)
+    func delayIsCompensated(rate: Int) {
+        let f = min(1000.0, Double(rate) * 0.3)
+        let y = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000), Signal.tone(f, rate: rate, seconds: 0.5, phase: 0.3))
+        let phase = Signal.fit(y, frequency: f, rate: 8000, skip: 400).phase
+        // A time error of dt seconds shows as a phase error of 2 pi f dt; allow half an input sample.
+        let timeError = abs(phase - 0.3) / (2 * .pi * f)
+        #expect(timeError < 0.5 / Double(rate), "time error \(timeError * Double(rate)) input samples")
+    }
+
+    @Test("output length is exactly round(frames * 8000 / rate)", arguments: commonRates + oddRates)
+    func exactLength(rate: Int) {
+        for frames in [0, 1, 2, 7, 100, 4095, 4096, 44_099, 123_457] {
+            let out = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000), [Float](repeating: 0.1, count: frames))
+            let expected = Int((Double(frames) * 8000 / Double(rate)).rounded(.toNearestOrAwayFromZero))
+            #expect(out.count == expected, "\(frames) frames at \(rate) Hz")
+        }
+    }
+
+    @Test("block size does not change a single output sample", arguments: [44100, 44101, 16000])
+    func blockBoundariesAreSeamless(rate: Int) {
+        var rng = SystemRandomNumberGenerator()
+        let x = (0..<30_000).map { _ in Float.random(in: -0.5...0.5, using: &rng) }
+        let reference = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000), x, block: 30_000)
+        for block in [1, 7, 64, 1000, 4096] {
+            #expect(Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000), x, block: block) == reference, "block \(block)")
+        }
+    }
+
+    @Test("equal rates are an identity")
+    func identity() {
+        let x = (0..<10_000).map { Float($0 % 200) / 256 - 0.4 }
+        let r = PolyphaseResampler(inputRate: 8000, outputRate: 8000)
+        #expect(Signal.run(r, x) == x)
+    }
+
+    @Test("the cost model picks a pre-decimation stage for high rates")
+    func multistagePlan() {
+        #expect(PolyphaseResampler(inputRate: 44100, outputRate: 8000).preDecimation > 1)
+        #expect(PolyphaseResampler(inputRate: 96000, outputRate: 8000).preDecimation > 1)
+        #expect(PolyphaseResampler(inputRate: 11025, outputRate: 8000).preDecimation == 1)
+        let single = PolyphaseStage(inNumerator: 44100, outDenominator: 8000, inputRate: 44100, pass: 3800, stop: 4000, attenuationDB: 110)
+        #expect(PolyphaseResampler(inputRate: 44100, outputRate: 8000).costPerSecond < single.costPerSecond / 2)
+    }
+}
+
+@Suite("Channel mixer")
+struct ChannelMixerTests {
+    @Test func meanAndPick() {
+        let stereo: [Float] = [1, 0, 0.5, 0.5, -1, 1]
+        #expect(Signal.run(ChannelMixer(channels: 2), stereo) == [0.5, 0.5, 0])
+        #expect(Signal.run(ChannelMixer(channels: 2, mode: .pick(1)), stereo) == [0, 0.5, 1])
+        let three: [Float] = [0.3, 0.6, 0.9]
+        #expect(abs(Signal.run(ChannelMixer(channels: 3), three)[0] - 0.6) < 1e-6)
+    }
+}
+
+@Suite("Resampler figures (printed for the notes)")
+struct ResamplerFigures {
+    @Test func printFigures() {
+        for rate in [44100, 48000, 16000, 11025, 22050, 96000, 44101] {
+            var pass = 0.0, stop = -400.0
+            for f in stride(from: 100.0, through: 3800, by: 100) {
+                let y = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000), Signal.tone(f, rate: rate, seconds: 0.25))
+                pass = max(pass, abs(Signal.dB(Signal.fit(y, frequency: f, rate: 8000, skip: 300).amplitude / 0.5)))
+            }
+            for f in stride(from: 4000.0, to: Double(rate) / 2, by: 250) {
+                let y = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000), Signal.tone(f, rate: rate, seconds: 0.25))
+                stop = max(stop, Signal.dB(Signal.rms(y, skip: 300) / (0.5 / 2.0.squareRoot())))
+            }
+            let r = PolyphaseResampler(inputRate: rate, outputRate: 8000)
+            print("resampler \(rate)->8000: passband max dev \(String(format: "%.4f", pass)) dB, stopband max \(String(format: "%.1f", stop)) dB, \(Int(r.costPerSecond / 1e6)) M MAC/s, \(r.stageDescription)")
+            #expect(pass <= 0.1 && stop <= -100)
+        }
+    }
+}
