@@ -22,4 +22,9 @@ static inline int promptc_mpg123_decode_frame(mpg123_handle *h, off_t *num, unsi
     return mpg123_decode_frame(h, num, audio, bytes);
 }
 static inline int promptc_mpg123_scan(mpg123_handle *h) { return mpg123_scan(h); }
+static inline int promptc_mpg123_info(mpg123_handle *h, struct mpg123_frameinfo2 *mi) { return mpg123_info2(h, mi); }
+static inline int promptc_mpg123_accurate(mpg123_handle *h) {
+    long val = 0;
+    return mpg123_getstate(h, MPG123_ACCURATE, &val, NULL) == MPG123_OK && val != 0;
+}
 #endif

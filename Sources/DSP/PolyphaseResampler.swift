@@ -57,17 +57,22 @@ public final class PolyphaseResampler: AudioStage {
     private var emitted = 0
 
     /// Creates a resampler. Rates must be positive.
-    public init(inputRate: Int, outputRate: Int, quality: ResamplerQuality = .telephone) {
+    ///
+    /// - Parameter advance: a known delay of the input to undo, in input samples, as a
+    ///   fraction (numerator, denominator): output k is taken at input time
+    ///   k * inputRate / outputRate + advance. Used for the MP3 decoder's reduced-rate synthesis.
+    public init(inputRate: Int, outputRate: Int, quality: ResamplerQuality = .telephone, advance: (Int, Int) = (0, 1)) {
         precondition(inputRate > 0 && outputRate > 0, "sample rates must be positive")
+        precondition(advance.0 >= 0 && advance.1 > 0)
         self.inputRate = inputRate
         self.outputRate = outputRate
         self.quality = quality
-        guard inputRate != outputRate else {
+        guard inputRate != outputRate || advance.0 != 0 else {
             preDecimation = 1
             stages = []
             return
         }
-        let plan = PolyphaseResampler.plan(inputRate: inputRate, outputRate: outputRate, quality: quality)
+        let plan = PolyphaseResampler.plan(inputRate: inputRate, outputRate: outputRate, quality: quality, advance: advance)
         preDecimation = plan.decimation
         stages = plan.stages
     }
@@ -116,12 +121,12 @@ public final class PolyphaseResampler: AudioStage {
 
     struct Plan { var decimation: Int; var stages: [PolyphaseStage] }
 
-    static func plan(inputRate: Int, outputRate: Int, quality q: ResamplerQuality) -> Plan {
+    static func plan(inputRate: Int, outputRate: Int, quality q: ResamplerQuality, advance: (Int, Int)) -> Plan {
         let nyquist = Double(min(inputRate, outputRate)) / 2
         let pass = q.passbandEdge * nyquist, stop = q.stopbandEdge * nyquist
         func single() -> PolyphaseStage {
             PolyphaseStage(inNumerator: inputRate, outDenominator: outputRate, inputRate: Double(inputRate),
-                           pass: pass, stop: stop, attenuationDB: q.attenuationDB)
+                           pass: pass, stop: stop, attenuationDB: q.attenuationDB, advance: advance)
         }
         guard inputRate > outputRate else { return Plan(decimation: 1, stages: [single()]) }
         var best = Plan(decimation: 1, stages: [single()])
@@ -132,7 +137,7 @@ public final class PolyphaseResampler: AudioStage {
         while Double(inputRate) / Double(d) >= Double(outputRate) && Double(inputRate) / Double(d) - stop > pass * 1.05 {
             let mid = Double(inputRate) / Double(d)
             let first = PolyphaseStage(inNumerator: d, outDenominator: 1, inputRate: Double(inputRate),
-                                       pass: pass, stop: mid - stop, attenuationDB: q.attenuationDB)
+                                       pass: pass, stop: mid - stop, attenuationDB: q.attenuationDB, advance: advance)
             let second = PolyphaseStage(inNumerator: inputRate, outDenominator: outputRate * d, inputRate: mid,
                                         pass: pass, stop: stop, attenuationDB: q.attenuationDB)
             let cost = first.costPerSecond + second.costPerSecond
@@ -178,10 +183,15 @@ final class PolyphaseStage: CustomStringConvertible {
         return outRate * Double(stride) * (kernel == .exact ? 1 : 2)
     }
 
-    init(inNumerator: Int, outDenominator: Int, inputRate: Double, pass: Double, stop: Double, attenuationDB: Double) {
+    init(inNumerator: Int, outDenominator: Int, inputRate: Double, pass: Double, stop: Double, attenuationDB: Double,
+         advance: (Int, Int) = (0, 1)) {
         let g = gcd(inNumerator, outDenominator)
-        stepM = inNumerator / g
-        phasesL = outDenominator / g
+        // Scale the phase count so the start offset (a fraction of an input sample) is a whole phase.
+        let a = gcd(advance.0, advance.1)
+        let advanceDen = advance.1 / max(a, 1), advanceNum = advance.0 / max(a, 1)
+        let scale = advanceDen / gcd(outDenominator / g, advanceDen)
+        stepM = inNumerator / g * scale
+        phasesL = outDenominator / g * scale
         self.inputRate = inputRate
         self.pass = pass
         self.stop = stop
@@ -214,6 +224,9 @@ final class PolyphaseStage: CustomStringConvertible {
         // History: H - 1 zeros stand for the samples before the start, so output 0 is centred on input 0.
         buffer = [Float](repeating: 0, count: h - 1)
         bufferStart = -(h - 1)
+        let start = advanceNum * phasesL / advanceDen
+        pos = start / phasesL
+        phase = start % phasesL
     }
 
     func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float], limit: Int) {
@@ -225,7 +238,7 @@ final class PolyphaseStage: CustomStringConvertible {
     /// Pads with zeros and produces the outputs whose time lies before the end of the
     /// input, at most `limit` of them.
     func drain(into output: inout [Float], limit: Int) {
-        // Outputs k with k * M / L < received: ceil(received * L / M) of them.
+        // Outputs k with k * M / L (+ start) < received: ceil(received * L / M) of them.
         let target = (received * phasesL + stepM - 1) / stepM
         let want = min(limit, target - produced)
         guard want > 0 else { return }

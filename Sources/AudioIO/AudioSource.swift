@@ -1,0 +1,67 @@
+/// A decoded audio stream: the one interface every decoder offers, in the spirit of
+/// libsndfile's "read N frames of float". Nothing format-specific lives above it.
+public protocol AudioSource: AnyObject {
+    /// Frames per second.
+    var sampleRate: Int { get }
+    /// Interleaved channels per frame.
+    var channels: Int { get }
+    /// Total frames when the container says so (nil for pipes and unknown lengths).
+    var frameCount: Int? { get }
+    /// What the input is, for people: e.g. "MP3 (MPEG-1 Layer III, VBR)".
+    var formatDescription: String { get }
+    /// Reads up to `frames` frames of interleaved float (full scale ±1.0) into `buffer`,
+    /// which must hold `frames * channels` values. Returns the frames read; 0 means the end.
+    func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) throws -> Int
+    /// Things worth telling the user that are not errors (e.g. "truncated").
+    var warnings: [String] { get }
+    /// A known delay of the decoded audio against the stream, in source samples as a
+    /// fraction (numerator, denominator), which the pipeline undoes. Usually zero.
+    var knownDelay: (Int, Int) { get }
+}
+
+extension AudioSource {
+    public var knownDelay: (Int, Int) { (0, 1) }
+}
+
+/// Everything that can go wrong opening or decoding an input. Every message names
+/// the file and the reason in one line.
+public struct AudioIOError: Error, CustomStringConvertible, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case notFound, isDirectory, unreadable, empty, notAudio, corrupt, truncated, unsupported, formatChange, writeFailed, exists
+    }
+    public let kind: Kind
+    public let path: String
+    public let reason: String
+
+    public init(_ kind: Kind, _ path: String, _ reason: String) {
+        self.kind = kind
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path == "-" ? "standard input" : path): \(reason)" }
+}
+
+/// Limits that keep hostile or broken headers from asking for absurd work.
+public enum AudioLimits {
+    /// Sample rates promptc accepts (the resampler's design range).
+    public static let sampleRates = 1000...768_000
+    /// Channel counts promptc accepts.
+    public static let channels = 1...64
+
+    static func check(rate: Int, channels: Int, path: String) throws {
+        guard sampleRates.contains(rate) else {
+            throw AudioIOError(.unsupported, path, "sample rate \(rate) Hz is outside 1000...768000 Hz")
+        }
+        guard Self.channels.contains(channels) else {
+            throw AudioIOError(.unsupported, path, "\(channels) channels is outside 1...64")
+        }
+    }
+}
+
+/// "12.34 s" for a frame count at a rate; used in messages.
+func seconds(_ frames: Int, _ rate: Int) -> String {
+    let hundredths = (frames * 100 + rate / 2) / max(rate, 1)
+    let frac = hundredths % 100
+    return "\(hundredths / 100).\(frac < 10 ? "0" : "")\(frac) s"
+}

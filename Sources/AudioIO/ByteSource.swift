@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Bytes of an input file or pipe behind the read/seek/tell calls that the C decoders'
+/// virtual I/O needs. Pipes (standard input) are not seekable; for them the first
+/// `headLimit` bytes are kept so a decoder can probe a header and seek back inside it,
+/// and forward seeks are done by reading. Memory stays bounded by `headLimit`.
+public final class ByteSource {
+    public let path: String
+    public let isSeekable: Bool
+    /// Size in bytes when known (regular files).
+    public let size: Int64?
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    // Non-seekable state: retained head and position.
+    private var head: [UInt8] = []
+    private let headLimit = 1 << 20
+    private var position: Int64 = 0
+    private var streamPosition: Int64 = 0   // bytes consumed from the pipe
+
+    /// Opens a path ("-" is standard input). Errors name the file and the reason.
+    public init(path: String) throws {
+        self.path = path
+        if path == "-" {
+            fd = 0
+            ownsDescriptor = false
+        } else {
+            var st = stat()
+            if stat(path, &st) != 0 {
+                let e = errno
+                throw AudioIOError(e == ENOENT ? .notFound : .unreadable, path, e == ENOENT ? "no such file" : String(cString: strerror(e)))
+            }
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw AudioIOError(.isDirectory, path, "is a directory, not an audio file") }
+            let d = open(path, O_RDONLY | O_CLOEXEC)
+            if d < 0 { throw AudioIOError(.unreadable, path, "cannot open: \(String(cString: strerror(errno)))") }
+            fd = d
+            ownsDescriptor = true
+        }
+        var st = stat()
+        fstat(fd, &st)
+        let regular = (st.st_mode & S_IFMT) == S_IFREG
+        isSeekable = regular && lseek(fd, 0, SEEK_CUR) >= 0
+        size = regular ? Int64(st.st_size) : nil
+    }
+
+    deinit { if ownsDescriptor { close(fd) } }
+
+    /// Reads up to `count` bytes; returns the number read (0 at the end, -1 on error).
+    public func read(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        guard count > 0 else { return 0 }
+        if isSeekable { return readFD(buffer, count) }
+        if position < streamPosition {
+            // Replaying the retained head (seek() only allows positions inside it).
+            let n = min(count, head.count - Int(position))
+            guard n > 0 else { return -1 }
+            head.withUnsafeBytes { h in buffer.copyMemory(from: h.baseAddress! + Int(position), byteCount: n) }
+            position += Int64(n)
+            return n
+        }
+        let r = readFD(buffer, count)
+        if r > 0 {
+            if head.count < headLimit && Int64(head.count) == streamPosition {
+                head.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: min(r, headLimit - head.count)))
+            }
+            streamPosition += Int64(r)
+            position = streamPosition
+        }
+        return r
+    }
+
+    private func readFD(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        var r: Int
+        repeat { r = Glibc.read(fd, buffer, count) } while r < 0 && errno == EINTR
+        return r
+    }
+
+    /// Seeks like lseek; returns the new offset or -1 when it cannot (a pipe going back
+    /// past the retained head, or asking for its end).
+    public func seek(_ offset: Int64, whence: Int32) -> Int64 {
+        if isSeekable { return Int64(lseek(fd, off_t(offset), whence)) }
+        let target: Int64
+        switch whence {
+        case SEEK_SET: target = offset
+        case SEEK_CUR: target = position + offset
+        default: return -1
+        }
+        if target < 0 { return -1 }
+        if target <= streamPosition {
+            guard target == streamPosition || target <= Int64(head.count) else { return -1 }
+            position = target
+            return position
+        }
+        // Forwards on a pipe: read and discard.
+        position = streamPosition
+        var scratch = [UInt8](repeating: 0, count: 65536)
+        while position < target {
+            let n = scratch.withUnsafeMutableBytes { read($0.baseAddress!, Int(min(Int64(65536), target - position))) }
+            if n <= 0 { return -1 }
+        }
+        return position
+    }
+
+    /// Current offset.
+    public func tell() -> Int64 { isSeekable ? Int64(lseek(fd, 0, SEEK_CUR)) : position }
+
+    /// Reads up to `count` bytes from the start without consuming them for later readers
+    /// (the offset is put back at 0). Used to recognise the format by content.
+    public func peek(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let n = bytes.withUnsafeMutableBytes { read($0.baseAddress! + got, count - got) }
+            if n <= 0 { break }
+            got += n
+        }
+        _ = seek(0, whence: SEEK_SET)
+        return Array(bytes[0..<got])
+    }
+}

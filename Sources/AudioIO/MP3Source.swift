@@ -1,0 +1,177 @@
+import CMPG123
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hints a pipeline can give the MP3 decoder when it only needs narrowband mono.
+public struct MP3DecodeHints: Sendable, Equatable {
+    /// Mix to mono inside the decoder (`MPG123_MONO_MIX`), before synthesis.
+    public var monoMix: Bool
+    /// When set, synthesize at 1/2 or 1/4 of the stream's rate (`MPG123_DOWN_SAMPLE`),
+    /// the smallest rate that stays at or above this one.
+    public var minimumRate: Int?
+
+    public init(monoMix: Bool = false, minimumRate: Int? = nil) {
+        self.monoMix = monoMix
+        self.minimumRate = minimumRate
+    }
+
+    /// Full-rate decoding of every channel.
+    public static let full = MP3DecodeHints()
+    /// What an 8 kHz mono pipeline needs: mono mix, and synthesis at no less than
+    /// 11025 Hz so the decoder's own crude band edge stays above 5 kHz, where the
+    /// resampler's stopband takes over.
+    public static let narrowband = MP3DecodeHints(monoMix: true, minimumRate: 11025)
+}
+
+/// MPEG audio (MPEG-1/2/2.5 Layer I/II/III) through libmpg123, as float, gapless.
+public final class MP3Source: AudioSource {
+    public let sampleRate: Int
+    public let channels: Int
+    public let frameCount: Int?
+    public let formatDescription: String
+    public private(set) var warnings: [String] = []
+    /// 1, 2 or 4: the synthesis rate divisor in use.
+    public let rateDivisor: Int
+    /// Reduced-rate synthesis delays the output by one full-rate sample, i.e. 1/divisor
+    /// of an output sample (measured; see README). The pipeline undoes it.
+    public var knownDelay: (Int, Int) { rateDivisor == 1 ? (0, 1) : (1, rateDivisor) }
+
+    private let bytes: ByteSource
+    private let handle: OpaquePointer
+    private var box: Unmanaged<ByteSource>
+    private let path: String
+    private var decoded = 0
+    private var finished = false
+    private var warnedTruncation = false
+
+    /// Opens an MPEG audio stream. Throws a one-line error when it does not decode.
+    public init(bytes: ByteSource, hints: MP3DecodeHints = .full) throws {
+        self.bytes = bytes
+        path = bytes.path
+        var err: Int32 = 0
+        guard let h = mpg123_new(nil, &err) else {
+            throw AudioIOError(.unsupported, bytes.path, "libmpg123 could not start: \(String(cString: mpg123_plain_strerror(err)))")
+        }
+        handle = h
+        box = Unmanaged.passRetained(bytes)
+        var flags = MPG123_QUIET.rawValue | MPG123_GAPLESS.rawValue | MPG123_FORCE_FLOAT.rawValue | MPG123_NO_FRANKENSTEIN.rawValue
+        if !bytes.isSeekable { flags |= MPG123_SEEKBUFFER.rawValue | MPG123_NO_PEEK_END.rawValue }
+        if hints.monoMix { flags |= MPG123_MONO_MIX.rawValue }
+        _ = promptc_mpg123_param(h, MPG123_FLAGS, Int(flags), 0)
+        var divisor = 1
+        if let minimum = hints.minimumRate, let rate = MP3Source.streamRate(bytes) {
+            divisor = [4, 2].first { rate / $0 >= minimum } ?? 1
+        }
+        rateDivisor = divisor
+        _ = promptc_mpg123_param(h, MPG123_DOWN_SAMPLE, divisor == 4 ? 2 : divisor == 2 ? 1 : 0, 0)
+        _ = promptc_mpg123_param(h, MPG123_RESYNC_LIMIT, 64 * 1024, 0)
+        // Only float output, every rate, no libmpg123 resampling.
+        mpg123_format_none(h)
+        var rates: UnsafePointer<Int>? = nil
+        var nrates = 0
+        mpg123_rates(&rates, &nrates)
+        for i in 0..<nrates {
+            mpg123_format(h, rates![i] / divisor, Int32(MPG123_MONO.rawValue | MPG123_STEREO.rawValue), Int32(MPG123_ENC_FLOAT_32.rawValue))
+            mpg123_format(h, rates![i], Int32(MPG123_MONO.rawValue | MPG123_STEREO.rawValue), Int32(MPG123_ENC_FLOAT_32.rawValue))
+        }
+        let readCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int) -> Int = { io, buf, count in
+            Unmanaged<ByteSource>.fromOpaque(io!).takeUnretainedValue().read(buf!, count)
+        }
+        let seekCallback: @convention(c) (UnsafeMutableRawPointer?, off_t, Int32) -> off_t = { io, offset, whence in
+            off_t(Unmanaged<ByteSource>.fromOpaque(io!).takeUnretainedValue().seek(Int64(offset), whence: whence))
+        }
+        _ = promptc_mpg123_replace_reader_handle(h, readCallback, seekCallback, nil)
+        guard promptc_mpg123_open_handle(h, box.toOpaque()) == Int32(MPG123_OK.rawValue) else {
+            let message = String(cString: mpg123_strerror(h))
+            mpg123_delete(h); box.release()
+            throw AudioIOError(.corrupt, bytes.path, "not a decodable MP3 (\(message))")
+        }
+        var rate = 0, ch: Int32 = 0, enc: Int32 = 0
+        let r = mpg123_getformat(h, &rate, &ch, &enc)
+        guard r == Int32(MPG123_OK.rawValue), rate > 0, ch > 0 else {
+            mpg123_delete(h); box.release()
+            throw AudioIOError(.notAudio, bytes.path, "no MPEG audio frames found")
+        }
+        sampleRate = rate
+        channels = Int(ch)
+        var info = mpg123_frameinfo2()
+        _ = promptc_mpg123_info(h, &info)
+        let version = ["MPEG-1", "MPEG-2", "MPEG-2.5"][min(2, max(0, Int(info.version)))]
+        let vbrIndex = min(2, max(0, Int(info.vbr)))
+        let vbr = ["CBR", "VBR", "ABR"][vbrIndex]
+        let bitrate = vbrIndex != 0 ? "" : info.bitrate == 0 ? ", free format" : ", \(info.bitrate) kbps"
+        let layer = String(repeating: "I", count: Int(info.layer))
+        let mode = info.mode == Int32(MPG123_M_MONO.rawValue) ? "mono" : "stereo"
+        formatDescription = "MP3 (\(version) Layer \(layer), \(vbr)\(bitrate), \(info.rate) Hz, \(mode))"
+        let length = promptc_mpg123_length(h)
+        frameCount = length > 0 ? Int(length) : nil
+        try AudioLimits.check(rate: rate, channels: channels, path: bytes.path)
+    }
+
+    /// Sample rate of the first MPEG frame header, past any ID3v2 tag (peeked, not consumed).
+    static func streamRate(_ bytes: ByteSource) -> Int? {
+        var head = bytes.peek(65536)
+        var start = 0
+        if head.count >= 10 && head[0] == 0x49 && head[1] == 0x44 && head[2] == 0x33 {   // "ID3"
+            let size = (0..<4).reduce(0) { $0 << 7 | Int(head[6 + $1] & 0x7F) } + 10 + ((head[5] & 0x10) != 0 ? 10 : 0)
+            if size + 8192 > head.count { head = bytes.peek(min(size + 8192, 1 << 20)) }
+            start = size
+        }
+        var i = start
+        while i + 4 <= head.count {
+            if let length = AudioDecoder.mpegFrameLength(head, i), AudioDecoder.mpegFrameLength(head, i + length) != nil {
+                let version = Int(head[i + 1] >> 3) & 3, rateIndex = Int(head[i + 2] >> 2) & 3
+                return [[11025, 12000, 8000], [], [22050, 24000, 16000], [44100, 48000, 32000]][version][rateIndex]
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    deinit {
+        mpg123_delete(handle)
+        box.release()
+    }
+
+    public func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) throws -> Int {
+        if finished { return 0 }
+        let wantBytes = frames * channels * 4
+        let ok = Int32(MPG123_OK.rawValue)
+        var total = 0
+        while total < wantBytes {
+            var done = 0
+            let r = mpg123_read(handle, UnsafeMutableRawPointer(buffer).advanced(by: total), wantBytes - total, &done)
+            total += done
+            if r == ok { continue }
+            if r == Int32(MPG123_DONE.rawValue) { finished = true; break }
+            if r == Int32(MPG123_NEW_FORMAT.rawValue) {
+                var rate = 0, ch: Int32 = 0, enc: Int32 = 0
+                mpg123_getformat(handle, &rate, &ch, &enc)
+                if rate != sampleRate || Int(ch) != channels {
+                    throw AudioIOError(.formatChange, path,
+                        "the stream changes from \(sampleRate) Hz \(channels) ch to \(rate) Hz \(ch) ch at \(seconds(decoded, sampleRate)); split the file first")
+                }
+                continue
+            }
+            if r == Int32(MPG123_NEED_MORE.rawValue) { finished = true; break }
+            let message = String(cString: mpg123_strerror(handle))
+            if decoded + total / (4 * channels) > 0 {
+                warnings.append("decoding stopped early: \(message)")
+                finished = true
+                break
+            }
+            throw AudioIOError(.corrupt, path, "MP3 decoding failed: \(message)")
+        }
+        let got = total / (4 * channels)
+        decoded += got
+        // Exact lengths allow a few frames (decoder delay of untagged streams); size estimates 5%.
+        let slack = promptc_mpg123_accurate(handle) != 0 ? 3 * 1152 : (frameCount ?? 0) / 20
+        if finished, let expected = frameCount, decoded < expected - slack, !warnedTruncation {
+            warnedTruncation = true
+            warnings.append("truncated: the header promises \(seconds(expected, sampleRate)) but only \(seconds(decoded, sampleRate)) decode")
+        }
+        return got
+    }
+}

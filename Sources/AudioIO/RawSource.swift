@@ -1,0 +1,97 @@
+import G711
+
+/// Sample encodings of headerless input.
+public enum RawEncoding: String, Sendable, CaseIterable, Codable {
+    case s16le, s16be, f32le, alaw, ulaw
+
+    var bytesPerSample: Int { self == .f32le ? 4 : self == .alaw || self == .ulaw ? 1 : 2 }
+}
+
+/// Parameters of headerless input: encoding, rate and channel count.
+public struct RawFormat: Sendable, Equatable, Codable {
+    public var encoding: RawEncoding
+    public var sampleRate: Int
+    public var channels: Int
+
+    public init(encoding: RawEncoding, sampleRate: Int, channels: Int = 1) {
+        self.encoding = encoding
+        self.sampleRate = sampleRate
+        self.channels = channels
+    }
+
+    /// Asterisk's headerless prompt formats, recognised by extension (lower case only,
+    /// as Asterisk does): `.alaw .al .alw`, `.ulaw .ul .mu .ulw .pcm`, `.sln .slin .raw`
+    /// (8 kHz), `.sln16` (16 kHz).
+    public static func asterisk(extension ext: String) -> RawFormat? {
+        switch ext {
+        case "alaw", "al", "alw": RawFormat(encoding: .alaw, sampleRate: 8000)
+        case "ulaw", "ul", "mu", "ulw", "pcm": RawFormat(encoding: .ulaw, sampleRate: 8000)
+        case "sln", "slin", "raw": RawFormat(encoding: .s16le, sampleRate: 8000)
+        case "sln16": RawFormat(encoding: .s16le, sampleRate: 16000)
+        default: nil
+        }
+    }
+}
+
+/// Headerless samples (explicit parameters, or an Asterisk prompt file by extension).
+public final class RawSource: AudioSource {
+    public let format: RawFormat
+    public var sampleRate: Int { format.sampleRate }
+    public var channels: Int { format.channels }
+    public let frameCount: Int?
+    public let formatDescription: String
+    public private(set) var warnings: [String] = []
+    private let bytes: ByteSource
+    private var scratch: [UInt8] = []
+    private var carry: [UInt8] = []
+
+    public init(bytes: ByteSource, format: RawFormat) throws {
+        try AudioLimits.check(rate: format.sampleRate, channels: format.channels, path: bytes.path)
+        self.bytes = bytes
+        self.format = format
+        let frameBytes = format.encoding.bytesPerSample * format.channels
+        frameCount = bytes.size.map { Int($0) / frameBytes }
+        let names: [RawEncoding: String] = [.s16le: "16-bit little-endian PCM", .s16be: "16-bit big-endian PCM",
+                                            .f32le: "32-bit float", .alaw: "A-law", .ulaw: "mu-law"]
+        formatDescription = "raw \(names[format.encoding]!) (\(format.sampleRate) Hz, \(format.channels == 1 ? "mono" : "\(format.channels) ch"))"
+        if let size = bytes.size, Int(size) % frameBytes != 0 {
+            warnings.append("\(Int(size) % frameBytes) trailing bytes do not make a whole frame and are ignored")
+        }
+    }
+
+    public func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) throws -> Int {
+        let sampleBytes = format.encoding.bytesPerSample
+        let want = frames * format.channels * sampleBytes
+        if scratch.count < want { scratch = [UInt8](repeating: 0, count: want) }
+        var got = carry.count
+        scratch.withUnsafeMutableBytes { s in
+            for (i, b) in carry.enumerated() { s[i] = b }
+            while got < want {
+                let n = bytes.read(s.baseAddress! + got, want - got)
+                if n <= 0 { break }
+                got += n
+            }
+        }
+        let samples = got / sampleBytes / format.channels * format.channels
+        let used = samples * sampleBytes
+        carry = Array(scratch[used..<got])
+        scratch.withUnsafeBytes { s in
+            let p = s.baseAddress!
+            switch format.encoding {
+            case .s16le, .s16be:
+                for i in 0..<samples {
+                    var v = UInt16(p.load(fromByteOffset: 2 * i, as: UInt8.self)) | UInt16(p.load(fromByteOffset: 2 * i + 1, as: UInt8.self)) << 8
+                    if format.encoding == .s16be { v = v.byteSwapped }
+                    buffer[i] = Float(Int16(bitPattern: v)) * (1 / 32768)
+                }
+            case .f32le:
+                for i in 0..<samples { buffer[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            case .alaw, .ulaw:
+                let law: G711Law = format.encoding == .alaw ? .aLaw : .muLaw
+                law.decode(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: samples),
+                           into: UnsafeMutableBufferPointer(start: buffer, count: samples))
+            }
+        }
+        return samples / format.channels
+    }
+}

@@ -1,0 +1,214 @@
+import AudioIO
+import DSP
+import G711
+
+/// One output of a conversion: where it goes and in which format.
+public struct OutputTarget: Sendable, Equatable {
+    public var path: String
+    public var format: PromptFormat
+
+    public init(path: String, format: PromptFormat) {
+        self.path = path
+        self.format = format
+    }
+
+    /// Target for a path, its format read from the extension (Asterisk's names).
+    public init(path: String) throws {
+        let ext = AudioDecoder.fileExtension(path)
+        guard let f = PromptFormat.forExtension(ext) else {
+            throw ConversionError.usage("\(path): cannot tell the output format from the extension \(ext.isEmpty ? "(none)" : "'.\(ext)'"); use one of \(PromptFormat.extensionList) or --format")
+        }
+        self.init(path: path, format: f)
+    }
+}
+
+/// Settings of a conversion that are not the files themselves.
+public struct ConversionOptions: Sendable {
+    /// Use only this channel (1-based) instead of the mean of all channels.
+    public var channel: Int?
+    /// Treat the input as headerless samples with these parameters.
+    public var raw: RawFormat?
+    /// Replace existing outputs.
+    public var overwrite = false
+    /// Make a truncated input an error instead of a warning.
+    public var strict = false
+    /// Resampler quality.
+    public var quality: ResamplerQuality = .telephone
+    /// Let the MP3 decoder mix to mono and synthesize at a reduced rate when every
+    /// output is 8 kHz (measured to change nothing audible; see README).
+    public var mp3FastPath = true
+    /// Frames read from the decoder per block.
+    public var blockFrames = 4096
+
+    public init() {}
+}
+
+/// What a conversion did, for messages, JSON reports and tests.
+public struct ConversionReport: Sendable {
+    public struct Output: Sendable {
+        public var path: String
+        public var format: PromptFormat
+        public var frames: Int
+        public var bytes: Int64
+    }
+    public var input: String
+    public var inputFormat: String
+    public var inputRate: Int
+    public var inputChannels: Int
+    public var inputFrames: Int
+    public var outputs: [Output]
+    public var warnings: [String]
+    /// Samples beyond full scale after filtering (saturated in the outputs).
+    public var overs: Int
+    /// NaN or infinite input samples replaced.
+    public var nonFinite: Int
+    public var inputSeconds: Double { Double(inputFrames) / Double(max(inputRate, 1)) }
+}
+
+/// Errors of the conversion layer that are not about one file's bytes.
+public enum ConversionError: Error, CustomStringConvertible, Equatable {
+    case usage(String)
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .usage(let m), .failed(let m): m
+        }
+    }
+}
+
+/// Decodes an input once and writes every requested prompt format from it.
+///
+/// The chain: decoder -> NonFiniteGuard -> ChannelMixer -> (per output rate)
+/// PolyphaseResampler -> OverCounter -> writers. Memory is a few blocks, whatever the
+/// input's length.
+public enum Converter {
+    public static func convert(input: String, outputs: [OutputTarget], options: ConversionOptions = ConversionOptions()) throws -> ConversionReport {
+        guard !outputs.isEmpty else { throw ConversionError.usage("no output given") }
+        var seen = Set<String>()
+        for o in outputs where o.path != "-" {
+            guard seen.insert(o.path).inserted else { throw ConversionError.usage("\(o.path): named twice as an output") }
+        }
+        let narrowbandOnly = outputs.allSatisfy { $0.format.sampleRate == 8000 }
+        var decode = DecodeOptions(raw: options.raw)
+        if options.mp3FastPath && narrowbandOnly && options.channel == nil { decode.mp3Hints = .narrowband }
+        let source = try AudioDecoder.open(input, options: decode)
+        if let c = options.channel, c < 1 || c > source.channels {
+            throw ConversionError.usage("\(input): --channel \(c) does not exist; the input has \(source.channels) channel\(source.channels == 1 ? "" : "s")")
+        }
+
+        // Open every writer before decoding, so "already exists" fails before any work.
+        var writers: [PromptWriter] = []
+        do {
+            for o in outputs { writers.append(try makePromptWriter(format: o.format, path: o.path, overwrite: options.overwrite)) }
+        } catch {
+            writers.forEach { $0.abort() }
+            throw error
+        }
+
+        do {
+            let report = try run(source: source, input: input, writers: writers, options: options)
+            for w in writers { try w.finish() }
+            return report
+        } catch {
+            writers.forEach { $0.abort() }
+            throw error
+        }
+    }
+
+    private struct Branch {
+        let rate: Int
+        let chain: StageChain
+        let overs: OverCounter
+        let writers: [PromptWriter]
+        var frames = 0
+    }
+
+    private static func run(source: AudioSource, input: String, writers: [PromptWriter], options: ConversionOptions) throws -> ConversionReport {
+        let channels = source.channels
+        let guardStage = NonFiniteGuard(channels: channels)
+        let mode: ChannelMixer.Mode = options.channel.map { .pick($0 - 1) } ?? .mean
+        let front = StageChain([guardStage, ChannelMixer(channels: channels, mode: mode)])
+        var branches: [Branch] = []
+        for rate in Set(writers.map(\.format.sampleRate)).sorted() {
+            let overs = OverCounter()
+            let resampler = PolyphaseResampler(inputRate: source.sampleRate, outputRate: rate,
+                                               quality: options.quality, advance: source.knownDelay)
+            branches.append(Branch(rate: rate, chain: StageChain([resampler, overs]), overs: overs,
+                                   writers: writers.filter { $0.format.sampleRate == rate }))
+        }
+
+        let block = options.blockFrames
+        var samples = [Float](repeating: 0, count: block * channels)
+        var mono: [Float] = []
+        var out: [Float] = []
+        var inputFrames = 0
+
+        func emit(_ b: inout Branch, _ samples: [Float]) throws {
+            try samples.withUnsafeBufferPointer { s in for w in b.writers { try w.write(s) } }
+            b.frames += samples.count
+        }
+
+        while true {
+            let n = try samples.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, frames: block) }
+            if n == 0 { break }
+            inputFrames += n
+            mono.removeAll(keepingCapacity: true)
+            samples.withUnsafeBufferPointer { front.process(UnsafeBufferPointer(rebasing: $0[0..<(n * channels)]), into: &mono) }
+            for i in branches.indices {
+                out.removeAll(keepingCapacity: true)
+                mono.withUnsafeBufferPointer { branches[i].chain.process($0, into: &out) }
+                try emit(&branches[i], out)
+            }
+        }
+        mono.removeAll(keepingCapacity: true)
+        front.drain(into: &mono)
+        for i in branches.indices {
+            out.removeAll(keepingCapacity: true)
+            mono.withUnsafeBufferPointer { branches[i].chain.process($0, into: &out) }
+            branches[i].chain.drain(into: &out)
+            try emit(&branches[i], out)
+        }
+
+        var warnings = source.warnings
+        if options.strict, let t = warnings.first(where: { $0.hasPrefix("truncated") || $0.hasPrefix("decoding stopped") }) {
+            throw AudioIOError(.truncated, input, t)
+        }
+        let overs = branches.map(\.overs.overs).max() ?? 0
+        if overs > 0 {
+            let peak = branches.map(\.overs.peak).max() ?? 1
+            warnings.append("\(overs) samples beyond full scale were clipped (peak \(formatDB(Double(peak))) dBFS); lower the level of the recording")
+        }
+        if guardStage.replaced > 0 {
+            warnings.append("\(guardStage.replaced) NaN or infinite samples were replaced (NaN by silence, infinity by full scale)")
+        }
+        let outputs = writers.map { w in
+            ConversionReport.Output(path: w.path, format: w.format,
+                                    frames: branches.first { $0.rate == w.format.sampleRate }?.frames ?? 0, bytes: w.bytesWritten)
+        }
+        return ConversionReport(input: input, inputFormat: source.formatDescription, inputRate: source.sampleRate,
+                                inputChannels: channels, inputFrames: inputFrames, outputs: outputs,
+                                warnings: warnings, overs: overs, nonFinite: guardStage.replaced)
+    }
+}
+
+/// "+1.23" style decibels of an amplitude ratio.
+func formatDB(_ ratio: Double) -> String {
+    guard ratio > 0 else { return "-inf" }
+    let v = (20 * log10Approx(ratio) * 100).rounded() / 100
+    return (v >= 0 ? "+" : "") + String(v)
+}
+
+func log10Approx(_ x: Double) -> Double {
+    // Foundation-free log10 through the natural log series is overkill; use the C library.
+    #if canImport(Glibc)
+    return Glibc.log10(x)
+    #else
+    return Darwin.log10(x)
+    #endif
+}
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,119 @@
+import AudioIO
+
+/// The ffmpeg command line that admins use today, understood as written:
+/// `promptc -i in.mp3 -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn out.alaw`.
+/// Replacing `ffmpeg` by `promptc` in such a line is the whole migration.
+public struct FFmpegCommand: Equatable, Sendable {
+    public var input: String
+    public var output: OutputTarget
+    /// Options given before `-i` describe a headerless input (`-f alaw -ar 8000 -i in.raw`).
+    public var rawInput: RawFormat?
+    public var overwrite: Bool
+    public var quiet: Bool
+
+    /// The options understood, for the error message about others.
+    public static let supportedOptions =
+        "-i, -f, -acodec/-c:a/-codec:a, -ar, -ac, -y, -n, -vn, -sn, -dn, -loglevel/-v, -hide_banner, -nostdin, -nostats"
+
+    /// True when an argument list looks like an ffmpeg command rather than a subcommand.
+    public static func matches(_ args: [String]) -> Bool {
+        guard let first = args.first else { return false }
+        return first.hasPrefix("-") && args.contains("-i") && !["-h", "--help", "--version"].contains(first)
+    }
+
+    public static func parse(_ args: [String]) throws -> FFmpegCommand {
+        var input: String?
+        var positional: [String] = []
+        var format: String?, codec: String?, rate: Int?, channels: Int?
+        var inFormat: String?, inRate: Int?, inChannels: Int?
+        var overwrite = false, quiet = false
+        var i = 0
+        func value(_ name: String) throws -> String {
+            i += 1
+            guard i < args.count else { throw ConversionError.usage("option \(name) needs a value") }
+            return args[i]
+        }
+        func number(_ name: String) throws -> Int {
+            let v = try value(name)
+            guard let n = Int(v), n > 0 else { throw ConversionError.usage("option \(name) needs a positive whole number, not '\(v)'") }
+            return n
+        }
+        while i < args.count {
+            let a = args[i]
+            let beforeInput = input == nil
+            switch a {
+            case "-i": input = try value(a)
+            case "-f": if beforeInput { inFormat = try value(a) } else { format = try value(a) }
+            case "-acodec", "-c:a", "-codec:a", "-c", "-codec": codec = try value(a)
+            case "-ar": if beforeInput { inRate = try number(a) } else { rate = try number(a) }
+            case "-ac": if beforeInput { inChannels = try number(a) } else { channels = try number(a) }
+            case "-y": overwrite = true
+            case "-n": overwrite = false
+            case "-vn", "-sn", "-dn", "-hide_banner", "-nostdin", "-nostats": break
+            case "-loglevel", "-v":
+                let level = try value(a).split(separator: "+").last.map(String.init) ?? ""
+                quiet = ["quiet", "panic", "fatal", "error", "-8", "0", "8", "16"].contains(level)
+            default:
+                if a.hasPrefix("-") && a != "-" {
+                    throw ConversionError.usage("unsupported ffmpeg option \(a); promptc understands \(supportedOptions)")
+                }
+                positional.append(a)
+            }
+            i += 1
+        }
+        guard let inPath = input else { throw ConversionError.usage("no input: give it with -i FILE") }
+        guard positional.count == 1, let outPath = positional.first else {
+            throw ConversionError.usage(positional.isEmpty ? "no output file given" : "one output file expected, got \(positional.joined(separator: " "))")
+        }
+        if let c = channels, c != 1 { throw ConversionError.usage("-ac \(c): promptc writes mono prompts only (-ac 1)") }
+        if let r = rate, r != 8000 && r != 16000 { throw ConversionError.usage("-ar \(r): promptc writes 8000 or 16000 Hz prompts") }
+
+        // Output format: -f, else the codec, else the extension.
+        var kind: PromptFormat?
+        switch format {
+        case "alaw": kind = .alaw
+        case "mulaw": kind = .ulaw
+        case "s16le": kind = .sln
+        case "wav": kind = .wav
+        case "mp3": kind = .mp3
+        case nil: break
+        case let f?: throw ConversionError.usage("-f \(f): output formats are alaw, mulaw, s16le, wav, mp3")
+        }
+        if kind == nil {
+            switch codec {
+            case "pcm_alaw": kind = .alaw
+            case "pcm_mulaw": kind = .ulaw
+            case "pcm_s16le": kind = AudioDecoder.fileExtension(outPath) == "wav" ? .wav : .sln
+            case "libmp3lame", "mp3": kind = .mp3
+            case nil: kind = PromptFormat.forExtension(AudioDecoder.fileExtension(outPath))
+            case let c?: throw ConversionError.usage("-acodec \(c): codecs are pcm_alaw, pcm_mulaw, pcm_s16le, libmp3lame")
+            }
+        } else if let c = codec {
+            let fits: [PromptFormat: [String]] = [.alaw: ["pcm_alaw"], .ulaw: ["pcm_mulaw"], .sln: ["pcm_s16le"],
+                                                  .wav: ["pcm_s16le", "pcm_alaw", "pcm_mulaw"], .mp3: ["libmp3lame", "mp3"]]
+            if !(fits[kind!] ?? []).contains(c) { throw ConversionError.usage("-acodec \(c) does not fit -f \(format!)") }
+            if kind == .wav && c != "pcm_s16le" {
+                throw ConversionError.usage("-f wav -acodec \(c): Asterisk plays only 16-bit PCM WAV; use -acodec pcm_s16le or -f alaw")
+            }
+        }
+        guard var out = kind else {
+            throw ConversionError.usage("\(outPath): cannot tell the output format; give -f alaw, mulaw, s16le, wav or mp3")
+        }
+        if rate == 16000 {
+            switch out {
+            case .sln: out = .sln16
+            case .wav: out = .wav16
+            default: throw ConversionError.usage("-ar 16000: \(out.rawValue) output is 8000 Hz only (16 kHz goes to s16le or wav)")
+            }
+        }
+
+        var raw: RawFormat?
+        if let f = inFormat {
+            let encodings: [String: RawEncoding] = ["alaw": .alaw, "mulaw": .ulaw, "s16le": .s16le, "s16be": .s16be, "f32le": .f32le]
+            guard let e = encodings[f] else { throw ConversionError.usage("-f \(f) before -i: raw input formats are alaw, mulaw, s16le, s16be, f32le") }
+            raw = RawFormat(encoding: e, sampleRate: inRate ?? 8000, channels: inChannels ?? 1)
+        }
+        return FFmpegCommand(input: inPath, output: OutputTarget(path: outPath, format: out), rawInput: raw,
+                             overwrite: overwrite, quiet: quiet)
+    }
+}

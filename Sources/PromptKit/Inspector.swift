@@ -1,0 +1,69 @@
+import AudioIO
+import DSP
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a file holds, measured by decoding it once (streaming).
+public struct FileInfo: Sendable, Codable {
+    public var path: String
+    public var format: String
+    public var sampleRate: Int
+    public var channels: Int
+    public var frames: Int
+    public var seconds: Double
+    /// Peak and RMS level in dBFS (all channels); -inf is reported as -999.
+    public var peakDBFS: Double
+    public var rmsDBFS: Double
+    /// Samples at or beyond full scale.
+    public var clippedSamples: Int
+    /// Silence (below -60 dBFS) at the start and the end, in seconds.
+    public var leadingSilence: Double
+    public var trailingSilence: Double
+    public var warnings: [String]
+}
+
+/// Measures files for `promptc info`.
+public enum Inspector {
+    /// Decodes `path` and measures it. Memory is one block whatever the length.
+    public static func inspect(_ path: String, raw: RawFormat? = nil) throws -> FileInfo {
+        let source = try AudioDecoder.open(path, options: DecodeOptions(raw: raw))
+        let ch = source.channels
+        let block = 4096
+        var buf = [Float](repeating: 0, count: block * ch)
+        var frames = 0, clipped = 0
+        var peak: Float = 0, sumSquares = 0.0
+        var firstLoud: Int?, lastLoud = -1
+        let silence: Float = 0.001   // -60 dBFS
+        while true {
+            let n = try buf.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, frames: block) }
+            if n == 0 { break }
+            for f in 0..<n {
+                var loud = false
+                for c in 0..<ch {
+                    let x = buf[f * ch + c]
+                    let a = x.isFinite ? abs(x) : 1
+                    if a > peak { peak = a }
+                    if a >= 0.99997 { clipped += 1 }   // 32767/32768: full scale in 16 bits
+                    if a > silence { loud = true }
+                    sumSquares += Double(a) * Double(a)
+                }
+                if loud {
+                    if firstLoud == nil { firstLoud = frames + f }
+                    lastLoud = frames + f
+                }
+            }
+            frames += n
+        }
+        let rate = Double(source.sampleRate)
+        let total = Double(frames) / rate
+        let rms = frames > 0 ? (sumSquares / Double(frames * ch)).squareRoot() : 0
+        func dB(_ v: Double) -> Double { v > 0 ? (20 * log10(v) * 100).rounded() / 100 : -999 }
+        return FileInfo(path: path, format: source.formatDescription, sampleRate: source.sampleRate, channels: ch,
+                        frames: frames, seconds: total, peakDBFS: dB(Double(peak)), rmsDBFS: dB(rms),
+                        clippedSamples: clipped,
+                        leadingSilence: Double(firstLoud ?? frames) / rate,
+                        trailingSilence: firstLoud == nil ? total : Double(frames - 1 - lastLoud) / rate,
+                        warnings: source.warnings)
+    }
+}

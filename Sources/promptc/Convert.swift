@@ -1,0 +1,102 @@
+import ArgumentParser
+import AudioIO
+import DSP
+import PromptKit
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert one recording into one or more prompt files.",
+        discussion: """
+        The output format comes from each file's extension, following Asterisk's names:
+          .alaw .al .alw         G.711 A-law, 8 kHz
+          .ulaw .ul .mu .ulw .pcm  G.711 mu-law, 8 kHz
+          .sln .slin .raw        16-bit signed linear, 8 kHz
+          .sln16                 16-bit signed linear, 16 kHz
+          .wav                   16-bit mono PCM WAV, 8 kHz (the only WAV Asterisk plays)
+          .wav16                 16-bit mono PCM WAV, 16 kHz
+          .mp3                   listening copy (8 kHz mono, as callers hear it)
+        Several outputs decode the input once. Use - for standard input or output.
+
+        Examples:
+          promptc convert welcome.mp3 -o welcome.alaw -o welcome.ulaw -o welcome.sln
+          cat msg.wav | promptc convert - -o - --format alaw > msg.alaw
+          promptc convert old.alaw -o old-listen.wav
+        """)
+
+    @Argument(help: "The recording to convert (MP3, WAV, FLAC, Ogg, AIFF, ... or - for standard input).")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "An output file; repeat for several formats.")
+    var output: [String] = []
+
+    @Option(help: ArgumentHelp("Output format when the extension does not say (or for -): \(PromptFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
+    var format: PromptFormat?
+
+    @Option(help: "Use only this channel (1 = left) instead of the mean of all channels.")
+    var channel: Int?
+
+    @Option(help: ArgumentHelp("Read the input as headerless samples: s16le, s16be, f32le, alaw, ulaw.", valueName: "encoding"))
+    var rawFormat: RawEncoding?
+
+    @Option(help: "Sample rate of headerless input.")
+    var rawRate: Int = 8000
+
+    @Option(help: "Channel count of headerless input.")
+    var rawChannels: Int = 1
+
+    @Flag(name: [.customShort("y"), .long], help: "Replace existing output files.")
+    var overwrite = false
+
+    @Flag(help: "Fail on a truncated input instead of converting what decodes and warning.")
+    var strict = false
+
+    @Flag(help: "Decode MP3 at full rate and stereo even when a faster path would do.")
+    var noFastPath = false
+
+    @Flag(name: .shortAndLong, help: "Print no warnings.")
+    var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Print what was read and written.")
+    var verbose = false
+
+    func validate() throws {
+        if output.isEmpty { throw ValidationError("Give at least one output with -o FILE.") }
+        if output.contains("-") && format == nil { throw ValidationError("Writing to standard output (-o -) needs --format.") }
+        if let c = channel, c < 1 { throw ValidationError("--channel counts from 1 (1 = left).") }
+        if rawFormat != nil && !(1000...768_000).contains(rawRate) { throw ValidationError("--raw-rate must be between 1000 and 768000 Hz.") }
+        if !(1...64).contains(rawChannels) { throw ValidationError("--raw-channels must be between 1 and 64.") }
+    }
+
+    func run() throws {
+        let targets = try output.map { path in
+            if let f = format { return OutputTarget(path: path, format: f) }
+            return try OutputTarget(path: path)
+        }
+        var options = ConversionOptions()
+        options.channel = channel
+        options.overwrite = overwrite
+        options.strict = strict
+        options.mp3FastPath = !noFastPath
+        options.raw = rawFormat.map { RawFormat(encoding: $0, sampleRate: rawRate, channels: rawChannels) }
+        let report = try Converter.convert(input: input, outputs: targets, options: options)
+        if !quiet { report.warnings.forEach { warn("\(input): \($0)") } }
+        if verbose {
+            var err = StandardError()
+            print("\(input): \(report.inputFormat), \(String(format2: report.inputSeconds)) s", to: &err)
+            for o in report.outputs {
+                print("wrote \(o.path): \(o.format.rawValue), \(o.format.sampleRate) Hz mono, \(o.frames) samples (\(String(format2: Double(o.frames) / Double(o.format.sampleRate))) s), \(o.bytes) bytes", to: &err)
+            }
+        }
+    }
+}
+
+extension PromptFormat: ExpressibleByArgument {}
+extension RawEncoding: ExpressibleByArgument {}
+
+extension String {
+    /// Two decimals, without Foundation.
+    init(format2 v: Double) {
+        let h = Int((v * 100).rounded())
+        self = "\(h / 100).\(String(abs(h % 100) + 100).dropFirst())"
+    }
+}

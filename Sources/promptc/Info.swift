@@ -1,0 +1,45 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import PromptKit
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what audio files hold: format, rate, channels, duration, levels, silence.",
+        discussion: """
+        Examples:
+          promptc info welcome.alaw
+          promptc info --json sounds/en/custom/*.ulaw
+        """)
+
+    @Argument(help: "Files to inspect.")
+    var files: [String]
+
+    @Flag(help: "Print JSON for scripts.")
+    var json = false
+
+    func run() throws {
+        var infos: [FileInfo] = []
+        var failed = false
+        for f in files {
+            do {
+                let i = try Inspector.inspect(f)
+                infos.append(i)
+                if !json {
+                    print("\(f): \(i.format), \(String(format: "%.2f", i.seconds)) s, peak \(String(format: "%.1f", i.peakDBFS)) dBFS, RMS \(String(format: "%.1f", i.rmsDBFS)) dBFS, \(i.clippedSamples) clipped, silence \(String(format: "%.2f", i.leadingSilence)) s lead / \(String(format: "%.2f", i.trailingSilence)) s tail")
+                    i.warnings.forEach { warn("\(f): \($0)") }
+                }
+            } catch {
+                failed = true
+                var err = StandardError()
+                print("promptc: \(error)", to: &err)
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(infos), as: UTF8.self))
+        }
+        if failed { throw ExitCode(1) }
+    }
+}

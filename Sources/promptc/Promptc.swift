@@ -1,0 +1,70 @@
+import ArgumentParser
+import AudioIO
+import DSP
+import PromptKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct Promptc: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "promptc",
+        abstract: "Turn recordings into Asterisk telephony prompts (8 kHz G.711 and friends).",
+        discussion: """
+        promptc also runs the ffmpeg command admins use today, as written:
+          promptc -i in.mp3 -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn out.alaw
+        """,
+        version: "0.1.0",
+        subcommands: [Convert.self, Info.self])
+
+    /// ffmpeg-style argument lists take their own path; everything else goes to the parser.
+    static func main() {
+        TemporaryFiles.installSignalHandlers()
+        let args = Array(CommandLine.arguments.dropFirst())
+        if FFmpegCommand.matches(args) {
+            do {
+                let cmd = try FFmpegCommand.parse(args)
+                var options = ConversionOptions()
+                options.raw = cmd.rawInput
+                options.overwrite = cmd.overwrite
+                let report = try Converter.convert(input: cmd.input, outputs: [cmd.output], options: options)
+                if !cmd.quiet { report.warnings.forEach { warn("\(cmd.input): \($0)") } }
+                Glibc.exit(0)
+            } catch {
+                fail(error)
+            }
+        }
+        do {
+            var command = try parseAsRoot(args)
+            try command.run()
+        } catch let e as AudioIOError {
+            fail(e)
+        } catch let e as ConversionError {
+            fail(e)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Prints a one-line warning to standard error.
+func warn(_ message: String) {
+    var err = StandardError()
+    print("promptc: warning: \(message)", to: &err)
+}
+
+/// Prints a one-line error to standard error and exits non-zero (2 for usage errors).
+func fail(_ error: Error) -> Never {
+    var err = StandardError()
+    print("promptc: \(error)", to: &err)
+    if case ConversionError.usage = error { exit(2) }
+    exit(1)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var s = string
+        s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+import Testing
+@testable import AudioIO
+import G711
+
+let losslessFormats: [String] = [
+    "speech-22k.flac", "speech-22k.aiff", "speech-22k.au", "speech-22k.caf", "speech-22k.w64", "speech-22k.rf64",
+    "speech-22k-float.wav", "speech-22k-double.wav", "speech-22k-float.aifc", "speech-22k-s32.wav", "speech-22k-u8.wav",
+    ]
+
+@Suite("libsndfile formats")
+struct SndFileFormatTests {
+    /// The same 1.5 s stereo 22.05 kHz clip in every container; compared with FLAC's decode by ffmpeg.
+    @Test("every format decodes to the same audio", arguments: losslessFormats)
+    func lossless(name: String) throws {
+        let tolerance = name.contains("u8") ? 2.0 / 128 : 1.0 / 32768   // sox dithers when it writes 8 bits
+        let source = try AudioDecoder.open(fixture("formats/" + name))
+        #expect(source.sampleRate == 22050)
+        #expect(source.channels == 2)
+        #expect(source.frameCount == 33075)
+        let got = try decodeAll(source)
+        let reference = try readS16(fixture("reference/speech-22k-flac.s16"))
+        #expect(got.count == reference.count)
+        let worst = zip(got, reference).map { abs(Double($0) - Double($1)) }.max() ?? 1
+        #expect(worst <= tolerance, "largest difference \(worst)")
+    }
+
+    @Test("lossy, multichannel and telephony encodings decode with the right shape")
+    func otherEncodings() throws {
+        let ext = try AudioDecoder.open(fixture("formats/speech-22k-extensible.wav"))
+        #expect(ext.channels == 4 && ext.formatDescription.contains("extensible"))
+        let ref = try readS16(fixture("reference/speech-22k-flac.s16"))
+        let four = try decodeAll(ext)
+        let left = stride(from: 0, to: four.count, by: 4).map { four[$0] }
+        let refLeft = stride(from: 0, to: ref.count, by: 2).map { ref[$0] }
+        #expect(left.count == refLeft.count)
+        #expect(snr(left, refLeft) > 90)
+        for (path, rate, frames) in [("formats/speech-48k-24bit.wav", 48000, 72000), ("formats/speech-8k-alaw.wav", 8000, 12000),
+                                     ("formats/speech-8k-ulaw.wav", 8000, 12000)] {
+            let s = try AudioDecoder.open(fixture(path))
+            #expect(s.sampleRate == rate && s.frameCount == frames, "\(path)")
+            #expect(try decodeAll(s).count == frames * s.channels)
+        }
+        for path in ["formats/speech-22k.ogg", "formats/speech-opus.opus"] {
+            let s = try AudioDecoder.open(fixture(path))
+            let x = try decodeAll(s)
+            let seconds = Double(x.count / s.channels) / Double(s.sampleRate)
+            #expect(abs(seconds - 1.5) < 0.01, "\(path): \(seconds) s")
+        }
+    }
+}
+
+@Suite("MP3 through libmpg123")
+struct MP3DecoderTests {
+    /// LAME-encoded files decode to exactly the samples that went into the encoder.
+    @Test("gapless: decoded length equals the encoder's input", arguments: [
+        ("speech/speech-44k-cbr128.mp3", 44100, 176_400), ("speech/speech-44k-vbr.mp3", 44100, 176_400),
+        ("speech/speech-48k-abr.mp3", 48000, 192_000), ("speech/speech-16k-mpeg2.mp3", 16000, 64000),
+        ("speech/speech-8k-mpeg25.mp3", 8000, 32000), ("speech/speech-id3-cover.mp3", 44100, 176_400),
+        ("speech/mp3-named.wav", 44100, 176_400), ("sample/welcome.mp3", 44100, 402_052),
+    ])
+    func gapless(path: String, rate: Int, frames: Int) throws {
+        let s = try AudioDecoder.open(fixture(path))
+        #expect(s is MP3Source)
+        #expect(s.sampleRate == rate)
+        #expect(try decodeAll(s).count / s.channels == frames)
+        #expect(s.warnings.isEmpty, "\(s.warnings)")
+    }
+
+    @Test("content matches an independent decoder (ffmpeg)", arguments: [
+        "speech-44k-cbr128", "speech-44k-vbr", "speech-16k-mpeg2",
+    ])
+    func content(name: String) throws {
+        let got = try decodeAll(try AudioDecoder.open(fixture("speech/\(name).mp3")))
+        let reference = try readS16(fixture("reference/\(name).s16"))
+        #expect(got.count == reference.count)
+        // The reference is 16-bit: its own rounding noise (-101 dBFS against speech at -23 dBFS
+        // RMS) caps the measurable SNR near 78 dB. Two correct float decoders reach that cap.
+        #expect(snr(got, reference) > 75, "SNR \(snr(got, reference)) dB")
+    }
+
+    @Test("every MPEG flavour decodes: Layer II, free format, MP3 inside RIFF")
+    func flavours() throws {
+        for (path, text) in [("speech/speech-44k-layer2.mp2", "Layer II"), ("speech/speech-44k-freeformat.mp3", "free format"),
+                             ("speech/mp3-in-riff.wav", "Layer III"), ("speech/speech-8k-mpeg25.mp3", "MPEG-2.5"),
+                             ("speech/speech-16k-mpeg2.mp3", "MPEG-2 "), ("speech/speech-44k-vbr.mp3", "VBR"),
+                             ("speech/speech-48k-abr.mp3", "ABR")] {
+            let s = try AudioDecoder.open(fixture(path))
+            #expect(s.formatDescription.contains(text), "\(path): \(s.formatDescription)")
+            let seconds = Double(try decodeAll(s).count / s.channels) / Double(s.sampleRate)
+            #expect(abs(seconds - 4.0) < 0.1, "\(path): \(seconds) s")
+        }
+    }
+
+    @Test("a known signal through LAME and back keeps its exact length")
+    func lameRoundTrip() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptc-lame-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (rate, frames) in [(44100, 12345), (8000, 9999), (22050, 777)] {
+            let path = dir.appendingPathComponent("t\(rate).mp3").path
+            let x = (0..<frames).map { Float(0.4 * sin(2 * Double.pi * 440 * Double($0) / Double(rate))) }
+            let w = try MP3Writer(file: try OutputFile(path: path, overwrite: false), sampleRate: rate, companding: false)
+            try x.withUnsafeBufferPointer { try w.write($0) }
+            try w.finish()
+            let y = try decodeAll(try AudioDecoder.open(path))
+            #expect(y.count == frames, "\(rate) Hz")
+            if frames > 1000 { #expect(snr(y, x) > 20, "\(rate) Hz: SNR \(snr(y, x))") }
+        }
+    }
+
+    @Test("reduced-rate synthesis and mono mix are chosen from the stream rate")
+    func fastPathChoice() throws {
+        let quarter = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-44k-cbr128.mp3")), hints: .narrowband)
+        #expect(quarter.rateDivisor == 4 && quarter.sampleRate == 11025 && quarter.channels == 1)
+        #expect(quarter.knownDelay == (1, 4))
+        let half = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-16k-mpeg2.mp3")), hints: .narrowband)
+        #expect(half.rateDivisor == 1 && half.sampleRate == 16000)
+        let tagged = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-id3-cover.mp3")), hints: .narrowband)
+        #expect(tagged.rateDivisor == 4, "the rate is found past 100 KB of ID3v2 cover art")
+    }
+}
+
+@Suite("Raw input and Asterisk prompt files")
+struct RawInputTests {
+    @Test("Asterisk extensions are read as headerless prompts")
+    func asteriskExtensions() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptc-raw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let codes = (0...255).map { UInt8($0) }
+        for (ext, law) in [("alaw", G711Law.aLaw), ("al", .aLaw), ("alw", .aLaw), ("ulaw", .muLaw), ("ul", .muLaw),
+                           ("mu", .muLaw), ("ulw", .muLaw), ("pcm", .muLaw)] {
+            let path = dir.appendingPathComponent("p.\(ext)").path
+            try Data(codes).write(to: URL(fileURLWithPath: path))
+            let s = try AudioDecoder.open(path)
+            #expect(s.sampleRate == 8000 && s.channels == 1 && s.frameCount == 256)
+            #expect(try decodeAll(s, block: 100) == law.decodeToFloat(codes), ".\(ext)")
+        }
+        let pcm: [Int16] = [0, 1, -1, 32767, -32768, 1234]
+        let bytes = pcm.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
+        for (ext, rate) in [("sln", 8000), ("slin", 8000), ("raw", 8000), ("sln16", 16000)] {
+            let path = dir.appendingPathComponent("p.\(ext)").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let s = try AudioDecoder.open(path)
+            #expect(s.sampleRate == rate)
+            #expect(try decodeAll(s) == pcm.map { Float($0) / 32768 })
+        }
+        // Explicit parameters: big-endian 16-bit stereo at 11025 Hz.
+        let path = dir.appendingPathComponent("x.bin").path
+        try Data([0x12, 0x34, 0xFF, 0xFE, 0x00, 0x01]).write(to: URL(fileURLWithPath: path))
+        let s = try AudioDecoder.open(path, options: DecodeOptions(raw: RawFormat(encoding: .s16be, sampleRate: 11025, channels: 2)))
+        #expect(try decodeAll(s) == [Float(0x1234) / 32768, -2 / 32768])
+        #expect(s.warnings.first?.contains("trailing") == true)
+    }
+
+    @Test("standard input and pipes work, for WAV and MP3")
+    func pipes() throws {
+        for path in ["speech/speech-44k-stereo.wav", "speech/speech-44k-vbr.mp3", "formats/speech-22k.flac"] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: fixture(path)))
+            var pair: [Int32] = [0, 0]
+            #expect(pipe(&pair) == 0)
+            let fds = pair
+            let writer = Thread {
+                data.withUnsafeBytes { b in
+                    var off = 0
+                    while off < b.count {
+                        let n = write(fds[1], b.baseAddress! + off, b.count - off)
+                        if n <= 0 { break }
+                        off += n
+                    }
+                }
+                close(fds[1])
+            }
+            writer.start()
+            let fromPipe = try AudioDecoder.open("/dev/fd/\(fds[0])")
+            let viaPipe = try decodeAll(fromPipe)
+            close(fds[0])
+            let direct = try decodeAll(try AudioDecoder.open(fixture(path)))
+            #expect(viaPipe == direct, "\(path)")
+        }
+    }
+}
+
+@Suite("Bad input: one-line errors, never a crash")
+struct BadInputTests {
+    @Test("each bad fixture gets the right error", arguments: [
+        ("bad/empty.wav", AudioIOError.Kind.empty, "empty"),
+        ("bad/random.mp3", .notAudio, "not a recognised audio format"),
+        ("bad/notes.wav", .notAudio, "looks like text"),
+        ("bad/absurd-rate.wav", .unsupported, "sample rate 3 Hz"),
+        ("bad/absurd-channels.wav", .unsupported, "1000 channels"),
+        ("no/such/file.wav", .notFound, "no such file"),
+        ("bad", .isDirectory, "is a directory"),
+    ])
+    func errors(path: String, kind: AudioIOError.Kind, text: String) {
+        do {
+            _ = try decodeAll(try AudioDecoder.open(fixture(path)))
+            Issue.record("\(path) opened")
+        } catch let e as AudioIOError {
+            #expect(e.kind == kind, "\(e)")
+            #expect(e.description.contains(text), "\(e)")
+            #expect(e.description.hasPrefix(fixture(path)), "names the file")
+            #expect(!e.description.contains("\n"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("truncated files decode what is there and warn", arguments: [
+        ("bad/truncated.mp3", 0.2...0.4), ("bad/truncated.wav", 0.2...0.3), ("bad/huge-claim.wav", 0.06...0.07),
+    ])
+    func truncated(path: String, seconds: ClosedRange<Double>) throws {
+        let s = try AudioDecoder.open(fixture(path))
+        let got = Double(try decodeAll(s).count / s.channels) / Double(s.sampleRate)
+        #expect(seconds.contains(got), "\(got) s")
+        #expect(s.warnings.contains { $0.hasPrefix("truncated") }, "\(s.warnings)")
+    }
+
+    @Test("NaN and infinite float samples are passed on for the pipeline to guard")
+    func nonFinite() throws {
+        let x = try decodeAll(try AudioDecoder.open(fixture("bad/nan-inf.wav")))
+        #expect(x.filter(\.isNaN).count == 10)
+        #expect(x.filter(\.isInfinite).count == 10)
+    }
+
+    @Test("detection never trusts the extension alone")
+    func detection() {
+        #expect(AudioDecoder.detect(Array("hello world, this is text".utf8), fileExtension: "mp3") == .text)
+        #expect(AudioDecoder.detect([0x00, 0x01, 0xFE, 0x80, 0x99], fileExtension: "wav") == .unknown)
+        #expect(AudioDecoder.detect([0x00, 0x01, 0xFE, 0x80, 0x99], fileExtension: "alaw") == .asteriskRaw(RawFormat(encoding: .alaw, sampleRate: 8000)))
+    }
+}
