@@ -68,8 +68,11 @@ public enum AudioDecoder {
             || magic("NIST_1A") || magic("Creative Voice File") || magic("RIFF") {
             return .sndfile(promisedFrames: nil)
         }
-        if magic("ID3") || findMPEGSync(head) { return .mp3 }
+        if magic("ID3") { return .mp3 }
+        // Headerless prompts have no magic: their extension decides unless a strong magic
+        // number (above) says otherwise. Frame-sync sniffing is weak evidence, so it comes after.
         if let raw = RawFormat.asterisk(extension: ext) { return .asteriskRaw(raw) }
+        if findMPEGSync(head) { return .mp3 }
         let printable = head.prefix(4096).filter { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }.count
         if printable * 100 >= min(head.count, 4096) * 95 { return .text }
         return .unknown

@@ -135,6 +135,12 @@ public enum TemporaryFiles {
         guard !installed else { return }
         installed = true
         _ = slots
+        // A parent may hand us a blocked signal mask (seen with Foundation's Process);
+        // unblock what we handle, or an interrupt would never arrive.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig) { sig in
                 for i in 0..<TemporaryFiles.capacity {

@@ -37,6 +37,8 @@ public struct ConversionOptions: Sendable {
     /// Let the MP3 decoder mix to mono and synthesize at a reduced rate when every
     /// output is 8 kHz (measured to change nothing audible; see README).
     public var mp3FastPath = true
+    /// The decoder settings the MP3 fast path uses (see ``MP3DecodeHints/narrowband``).
+    public var narrowbandHints: MP3DecodeHints = .narrowband
     /// Frames read from the decoder per block.
     public var blockFrames = 4096
 
@@ -91,7 +93,7 @@ public enum Converter {
         }
         let narrowbandOnly = outputs.allSatisfy { $0.format.sampleRate == 8000 }
         var decode = DecodeOptions(raw: options.raw)
-        if options.mp3FastPath && narrowbandOnly && options.channel == nil { decode.mp3Hints = .narrowband }
+        if options.mp3FastPath && narrowbandOnly && options.channel == nil { decode.mp3Hints = options.narrowbandHints }
         let source = try AudioDecoder.open(input, options: decode)
         if let c = options.channel, c < 1 || c > source.channels {
             throw ConversionError.usage("\(input): --channel \(c) does not exist; the input has \(source.channels) channel\(source.channels == 1 ? "" : "s")")
