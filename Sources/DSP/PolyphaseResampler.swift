@@ -200,30 +200,12 @@ final class PolyphaseStage: CustomStringConvertible {
         halfLength = max(2, Int(ceil(taps / 2)))
         stride = (2 * halfLength + 15) / 16 * 16
         kernel = phasesL <= Self.maxExactPhases ? .exact : .interpolated
-        let cutoff = (pass + stop) / 2 / inputRate                   // cycles per input sample
-        let beta = attenuationDB > 50 ? 0.1102 * (attenuationDB - 8.7)
-            : attenuationDB >= 21 ? 0.5842 * pow(attenuationDB - 21, 0.4) + 0.07886 * (attenuationDB - 21) : 0
-        let rows = kernel == .exact ? phasesL : Self.interpolatedPhases + 1
-        let rowDivisor = Double(kernel == .exact ? phasesL : Self.interpolatedPhases)
-        let rowFractions = (0..<rows).map { Double($0) / rowDivisor }
-        var t = [Float](repeating: 0, count: rows * stride)
-        let h = halfLength
-        let i0beta = besselI0(beta)
-        for (r, frac) in rowFractions.enumerated() {
-            var row = [Double](repeating: 0, count: 2 * h)
-            for j in 0..<(2 * h) {
-                let x = Double(j - (h - 1)) - frac                   // tap time relative to output time
-                let ratio = x / Double(h)
-                let window = abs(ratio) >= 1 ? 0 : besselI0(beta * (1 - ratio * ratio).squareRoot()) / i0beta
-                row[j] = 2 * cutoff * sinc(2 * cutoff * x) * window
-            }
-            let sum = row.reduce(0, +)                               // unity gain at DC in every phase
-            for j in 0..<(2 * h) { t[r * stride + j] = Float(row[j] / sum) }
-        }
-        table = t
+        let key = FilterTableKey(phases: phasesL, kernelExact: kernel == .exact, halfLength: halfLength, stride: stride,
+                                 cutoff: (pass + stop) / 2 / inputRate, attenuation: attenuationDB)
+        table = FilterTableKey.cached(key)
         // History: H - 1 zeros stand for the samples before the start, so output 0 is centred on input 0.
-        buffer = [Float](repeating: 0, count: h - 1)
-        bufferStart = -(h - 1)
+        buffer = [Float](repeating: 0, count: halfLength - 1)
+        bufferStart = -(halfLength - 1)
         let start = advanceNum * phasesL / advanceDen
         pos = start / phasesL
         phase = start % phasesL
@@ -285,6 +267,53 @@ final class PolyphaseStage: CustomStringConvertible {
             buffer.removeFirst(consumed)
             bufferStart += consumed
         }
+    }
+}
+
+/// Identifies a designed filter table; tables are designed once per process and shared
+/// (batch conversions open thousands of resamplers with the same few designs).
+struct FilterTableKey: Hashable {
+    let phases: Int
+    let kernelExact: Bool
+    let halfLength: Int
+    let stride: Int
+    let cutoff: Double
+    let attenuation: Double
+
+    nonisolated(unsafe) private static var cache: [FilterTableKey: [Float]] = [:]
+    private static let lock = NSLock()
+
+    static func cached(_ key: FilterTableKey) -> [Float] {
+        lock.lock(); defer { lock.unlock() }
+        if let t = cache[key] { return t }
+        let t = key.design()
+        cache[key] = t
+        return t
+    }
+
+    /// Kaiser-windowed sinc, one row per phase, each row normalised to unity DC gain.
+    func design() -> [Float] {
+        let attenuationDB = attenuation
+        let beta = attenuationDB > 50 ? 0.1102 * (attenuationDB - 8.7)
+            : attenuationDB >= 21 ? 0.5842 * pow(attenuationDB - 21, 0.4) + 0.07886 * (attenuationDB - 21) : 0
+        let rows = kernelExact ? phases : PolyphaseStage.interpolatedPhases + 1
+        let rowDivisor = Double(kernelExact ? phases : PolyphaseStage.interpolatedPhases)
+        var t = [Float](repeating: 0, count: rows * stride)
+        let h = halfLength
+        let i0beta = besselI0(beta)
+        var row = [Double](repeating: 0, count: 2 * h)
+        for r in 0..<rows {
+            let frac = Double(r) / rowDivisor
+            for j in 0..<(2 * h) {
+                let x = Double(j - (h - 1)) - frac                   // tap time relative to output time
+                let ratio = x / Double(h)
+                let window = abs(ratio) >= 1 ? 0 : besselI0(beta * (1 - ratio * ratio).squareRoot()) / i0beta
+                row[j] = 2 * cutoff * sinc(2 * cutoff * x) * window
+            }
+            let sum = row.reduce(0, +)                               // unity gain at DC in every phase
+            for j in 0..<(2 * h) { t[r * stride + j] = Float(row[j] / sum) }
+        }
+        return t
     }
 }
 

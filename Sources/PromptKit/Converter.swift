@@ -140,8 +140,6 @@ public enum Converter {
                                    writers: writers.filter { $0.format.sampleRate == rate }))
         }
 
-        let block = options.blockFrames
-        var samples = [Float](repeating: 0, count: block * channels)
         var mono: [Float] = []
         var out: [Float] = []
         var inputFrames = 0
@@ -151,17 +149,22 @@ public enum Converter {
             b.frames += samples.count
         }
 
-        while true {
-            let n = try samples.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, frames: block) }
-            if n == 0 { break }
-            inputFrames += n
-            mono.removeAll(keepingCapacity: true)
-            samples.withUnsafeBufferPointer { front.process(UnsafeBufferPointer(rebasing: $0[0..<(n * channels)]), into: &mono) }
-            for i in branches.indices {
-                out.removeAll(keepingCapacity: true)
-                mono.withUnsafeBufferPointer { branches[i].chain.process($0, into: &out) }
-                try emit(&branches[i], out)
+        let decoder = ReadAhead(source: source, blockFrames: options.blockFrames)
+        do {
+            while let (samples, n) = try decoder.next() {
+                inputFrames += n
+                mono.removeAll(keepingCapacity: true)
+                samples.withUnsafeBufferPointer { front.process(UnsafeBufferPointer(rebasing: $0[0..<(n * channels)]), into: &mono) }
+                decoder.recycle(samples)
+                for i in branches.indices {
+                    out.removeAll(keepingCapacity: true)
+                    mono.withUnsafeBufferPointer { branches[i].chain.process($0, into: &out) }
+                    try emit(&branches[i], out)
+                }
             }
+        } catch {
+            decoder.cancel()
+            throw error
         }
         mono.removeAll(keepingCapacity: true)
         front.drain(into: &mono)

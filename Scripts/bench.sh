@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Times promptc against the tools admins use today, side by side, and prints medians
+# and ratios. Inputs are generated here (cached in .build/bench-data, never committed).
+# Usage: Scripts/bench.sh [runs]    (make bench runs it after the package benchmarks)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+bin=${PROMPTC:-.build/release/promptc}
+data=.build/bench-data
+out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+mkdir -p "$data"
+
+need() { command -v "$1" >/dev/null || { echo "bench needs $1 (make bench-deps installs it)"; exit 1; }; }
+for t in sox ffmpeg mpg123 lame hyperfine python3; do need $t; done
+[ -x /usr/bin/time ] || { echo "bench needs /usr/bin/time (Debian package time)"; exit 1; }
+
+# Speech-like long inputs: the 4 s stereo fixture repeated, with a little noise so
+# nothing is trivially periodic for the encoders.
+make_inputs() {
+  local minutes=$1
+  local wav=$data/speech-${minutes}min-44k-stereo.wav mp3=$data/speech-${minutes}min-128k.mp3
+  if [ ! -s "$wav" ]; then
+    echo "generating $wav"
+    sox Fixtures/speech/speech-44k-stereo.wav "$data/tmp.wav" repeat $((minutes * 15 - 1))
+    sox -n -r 44100 -c 2 -b 16 "$data/noise.wav" synth $((minutes * 60)) whitenoise vol 0.002
+    sox -m "$data/tmp.wav" "$data/noise.wav" "$wav"
+    rm -f "$data/tmp.wav" "$data/noise.wav"
+  fi
+  if [ ! -s "$mp3" ]; then
+    echo "generating $mp3"
+    lame --quiet -b 128 "$wav" "$mp3"
+  fi
+}
+make_inputs 3
+make_inputs 30
+
+
+compare() { # title, then pairs of "label|command"
+  local title=$1; shift
+  local json=$out/h.json
+  local args=() labels=()
+  for pair in "$@"; do labels+=("${pair%%|*}"); args+=("${pair#*|}"); done
+  hyperfine --style none --runs "$runs" --warmup 1 --export-json "$json" "${args[@]}" >/dev/null 2>&1
+  echo
+  echo "## $title (median of $runs runs)"
+  python3 - "$json" "${labels[@]}" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+labels = sys.argv[2:]
+base = r[0]["median"]
+for label, x in zip(labels, r):
+    ratio = "" if x is r[0] else f"   promptc is {x['median'] / base:5.2f}x faster" if x["median"] >= base else f"   promptc is {base / x['median']:5.2f}x slower"
+    print(f"  {label:<34} {x['median']:8.3f} s{ratio}")
+EOF
+}
+
+wav30=$data/speech-30min-44k-stereo.wav; mp330=$data/speech-30min-128k.mp3
+compare "30-minute 44.1 kHz stereo WAV to .alaw" \
+  "promptc convert|$bin convert $wav30 -o $out/p.alaw -y" \
+  "sox -r 8000 -c 1 -t al|sox $wav30 -r 8000 -c 1 -t al $out/s.alaw" \
+  "ffmpeg command|ffmpeg -y -loglevel error -i $wav30 -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn $out/f.alaw"
+compare "30-minute 128 kbps stereo MP3 to .alaw" \
+  "promptc convert|$bin convert $mp330 -o $out/p.alaw -y" \
+  "mpg123 -q -s (decoding alone)|sh -c 'mpg123 -q -s $mp330 >/dev/null'" \
+  "ffmpeg command|ffmpeg -y -loglevel error -i $mp330 -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn $out/f.alaw"
+compare "30-minute MP3, decoding only (full rate, stereo)" \
+  "promptc info (decode + levels)|$bin info $mp330" \
+  "mpg123 -q -s|sh -c 'mpg123 -q -s $mp330 >/dev/null'"
+
+echo
+echo "## Peak memory (max RSS), promptc convert to .alaw"
+for m in 3 30; do
+  for f in "$data/speech-${m}min-44k-stereo.wav" "$data/speech-${m}min-128k.mp3"; do
+    kb=$( { /usr/bin/time -f %M "$bin" convert "$f" -o "$out/m.alaw" -y >/dev/null; } 2>&1 | tail -1)
+    printf '  %-34s %6.1f MB\n' "$(basename "$f")" "$(echo "$kb / 1024" | bc -l)"
+  done
+done
