@@ -128,9 +128,11 @@ public enum Converter {
 
     private static func run(source: AudioSource, input: String, writers: [PromptWriter], options: ConversionOptions) throws -> ConversionReport {
         let channels = source.channels
-        let guardStage = NonFiniteGuard(channels: channels)
         let mode: ChannelMixer.Mode = options.channel.map { .pick($0 - 1) } ?? .mean
-        let front = StageChain([guardStage, ChannelMixer(channels: channels, mode: mode)])
+        // Mix first, then guard: a NaN or infinity in any channel survives the mean, and
+        // the guard then scans one channel instead of all.
+        let guardStage = NonFiniteGuard(channels: 1)
+        let front = StageChain([ChannelMixer(channels: channels, mode: mode), guardStage])
         var branches: [Branch] = []
         for rate in Set(writers.map(\.format.sampleRate)).sorted() {
             let overs = OverCounter()
@@ -140,7 +142,6 @@ public enum Converter {
                                    writers: writers.filter { $0.format.sampleRate == rate }))
         }
 
-        var mono: [Float] = []
         var out: [Float] = []
         var inputFrames = 0
 
@@ -149,28 +150,23 @@ public enum Converter {
             b.frames += samples.count
         }
 
-        let decoder = ReadAhead(source: source, blockFrames: options.blockFrames)
+        let decoder = ReadAhead(source: source, front: front, blockFrames: options.blockFrames)
         do {
-            while let (samples, n) = try decoder.next() {
+            while let (mono, n) = try decoder.next() {
                 inputFrames += n
-                mono.removeAll(keepingCapacity: true)
-                samples.withUnsafeBufferPointer { front.process(UnsafeBufferPointer(rebasing: $0[0..<(n * channels)]), into: &mono) }
-                decoder.recycle(samples)
                 for i in branches.indices {
                     out.removeAll(keepingCapacity: true)
                     mono.withUnsafeBufferPointer { branches[i].chain.process($0, into: &out) }
                     try emit(&branches[i], out)
                 }
+                decoder.recycle(mono)
             }
         } catch {
             decoder.cancel()
             throw error
         }
-        mono.removeAll(keepingCapacity: true)
-        front.drain(into: &mono)
         for i in branches.indices {
             out.removeAll(keepingCapacity: true)
-            mono.withUnsafeBufferPointer { branches[i].chain.process($0, into: &out) }
             branches[i].chain.drain(into: &out)
             try emit(&branches[i], out)
         }

@@ -1,23 +1,29 @@
 import AudioIO
+import DSP
 import Foundation
 
-/// Decodes on its own thread ahead of the DSP, through a fixed pool of blocks: the
-/// decoder (libmpg123 / libsndfile) and the resampler then run on two cores at once,
-/// and memory stays at `depth` blocks whatever the input's length.
+/// Decodes on its own thread ahead of the DSP, and runs the first stages of the chain
+/// (mixdown, guards) there too, handing over finished mono blocks through a fixed pool:
+/// the decoder and the resampler then run on two cores at once, and memory stays at
+/// `depth` blocks whatever the input's length.
 final class ReadAhead: @unchecked Sendable {
     private let source: AudioSource
+    private let front: StageChain
     private let blockFrames: Int
+    private var interleaved: [Float]
     private let condition = NSCondition()
-    private var filled: [(samples: [Float], frames: Int)] = []
+    private var filled: [(samples: [Float], frames: Int)] = []   // chain output, input frames it came from
     private var pool: [[Float]]
     private var finished = false
     private var cancelled = false
     private var failure: Error?
 
-    init(source: AudioSource, blockFrames: Int, depth: Int = 4) {
+    init(source: AudioSource, front: StageChain, blockFrames: Int, depth: Int = 4) {
         self.source = source
+        self.front = front
         self.blockFrames = blockFrames
-        pool = Array(repeating: [Float](repeating: 0, count: blockFrames * source.channels), count: depth)
+        interleaved = [Float](repeating: 0, count: blockFrames * source.channels)
+        pool = Array(repeating: [], count: depth)
         let thread = Thread { [self] in self.produce() }
         thread.name = "promptc-decoder"
         thread.start()
@@ -31,9 +37,17 @@ final class ReadAhead: @unchecked Sendable {
             var block = pool.removeLast()
             condition.unlock()
             do {
-                let n = try block.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, frames: blockFrames) }
+                let n = try interleaved.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, frames: blockFrames) }
+                block.removeAll(keepingCapacity: true)
+                if n == 0 {
+                    front.drain(into: &block)
+                } else {
+                    let count = n * source.channels
+                    interleaved.withUnsafeBufferPointer { front.process(UnsafeBufferPointer(rebasing: $0[0..<count]), into: &block) }
+                }
                 condition.lock()
-                if n == 0 { finished = true } else { filled.append((block, n)) }
+                filled.append((block, n))
+                if n == 0 { finished = true }
                 condition.signal()
                 condition.unlock()
                 if n == 0 { return }
@@ -48,8 +62,9 @@ final class ReadAhead: @unchecked Sendable {
         }
     }
 
-    /// The next decoded block (interleaved samples, frame count), or nil at the end.
-    /// A decoder error is thrown after the blocks decoded before it.
+    /// The next block of the front chain's output, with the input frames it came from
+    /// (0 for the drained tail), or nil at the end. A decoder error is thrown after the
+    /// blocks decoded before it.
     func next() throws -> (samples: [Float], frames: Int)? {
         condition.lock()
         defer { condition.unlock() }

@@ -8,13 +8,13 @@ struct Convert: ParsableCommand {
         abstract: "Convert one recording into one or more prompt files.",
         discussion: """
         The output format comes from each file's extension, following Asterisk's names:
-          .alaw .al .alw         G.711 A-law, 8 kHz
+          .alaw .al .alw           G.711 A-law, 8 kHz
           .ulaw .ul .mu .ulw .pcm  G.711 mu-law, 8 kHz
-          .sln .slin .raw        16-bit signed linear, 8 kHz
-          .sln16                 16-bit signed linear, 16 kHz
-          .wav                   16-bit mono PCM WAV, 8 kHz (the only WAV Asterisk plays)
-          .wav16                 16-bit mono PCM WAV, 16 kHz
-          .mp3                   listening copy (8 kHz mono, as callers hear it)
+          .sln .slin .raw          16-bit signed linear, 8 kHz
+          .sln16                   16-bit signed linear, 16 kHz
+          .wav                     16-bit mono PCM WAV, 8 kHz
+          .wav16                   16-bit mono PCM WAV, 16 kHz
+          .mp3                     listening copy, 8 kHz mono
         Several outputs decode the input once. Use - for standard input or output.
 
         Examples:
@@ -29,13 +29,13 @@ struct Convert: ParsableCommand {
     @Option(name: .shortAndLong, help: "An output file; repeat for several formats.")
     var output: [String] = []
 
-    @Option(help: ArgumentHelp("Output format when the extension does not say (or for -): \(PromptFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
+    @Option(help: ArgumentHelp("Output format when the extension does not say (or for -o -).", valueName: "format"))
     var format: PromptFormat?
 
     @Option(help: "Use only this channel (1 = left) instead of the mean of all channels.")
     var channel: Int?
 
-    @Option(help: ArgumentHelp("Read the input as headerless samples: s16le, s16be, f32le, alaw, ulaw.", valueName: "encoding"))
+    @Option(help: ArgumentHelp("Read the input as headerless samples of this encoding.", valueName: "encoding"))
     var rawFormat: RawEncoding?
 
     @Option(help: "Sample rate of headerless input.")
