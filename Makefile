@@ -68,8 +68,8 @@ install: build
 	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/promptc
 	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_promptc
 	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/promptc.fish
-	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual --multi-page=false --output-directory .build/man >/dev/null
-	install -m 0644 .build/man/promptc.1 $(DESTDIR)$(PREFIX)/share/man/man1/promptc.1
+	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual >/dev/null
+	install -m 0644 .build/plugins/GenerateManual/outputs/promptc/promptc.1 $(DESTDIR)$(PREFIX)/share/man/man1/promptc.1
 
 fixtures: fixture-deps
 	Fixtures/generate.sh
