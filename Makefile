@@ -6,7 +6,7 @@ PREFIX     ?= /usr/local
 # Portable by default (x86-64 baseline). TUNE=haswell (or another -target-cpu name)
 # builds the SIMD kernels for that CPU; see README "Performance".
 TUNE       ?=
-TUNEFLAGS   = $(if $(TUNE),-Xswiftc -target-cpu -Xswiftc $(TUNE) -Xcc -march=$(TUNE),)
+TUNEFLAGS   = $(if $(TUNE),-Xswiftc -target-cpu -Xswiftc $(TUNE) -Xcc -march=$(TUNE) -Xswiftc -DPROMPTC_FMA,)
 RELEASE     = $(SWIFT) build -c release $(TUNEFLAGS)
 BIN         = .build/release/promptc
 

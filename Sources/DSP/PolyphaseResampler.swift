@@ -11,7 +11,8 @@ import Foundation
 ///
 /// The filter is a Kaiser-windowed sinc; its length follows from the transition width
 /// and the attenuation (Kaiser's formula), so a sharper preset costs more taps.
-/// `.telephone` designs for 110 dB so that the measured response keeps 100 dB.
+/// `.telephone` designs for 110 dB so that the measured response keeps 100 dB with
+/// margin (measured worst: -109 dB; a 105 dB design measured -102.7 dB, too thin).
 public struct ResamplerQuality: Sendable, Equatable {
     public var passbandEdge: Double
     public var stopbandEdge: Double
@@ -318,31 +319,47 @@ struct FilterTableKey: Hashable {
 }
 
 /// Dot product of two float vectors of length n (a multiple of 16): the inner loop of
-/// every filter, kept on its own so the compiler vectorizes it.
+/// every filter, kept on its own so the compiler vectorizes it. Tuned builds
+/// (`make build TUNE=...`, which defines PROMPTC_FMA) use fused multiply-add; the
+/// portable build must not, as FMA without hardware support is a library call per lane.
 @inline(__always)
 func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
     let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
     var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+    @inline(__always) func mac(_ acc: inout SIMD16<Float>, _ offset: Int) {
+        let x = ra.loadUnaligned(fromByteOffset: offset &* 4, as: SIMD16<Float>.self)
+        let y = rb.loadUnaligned(fromByteOffset: offset &* 4, as: SIMD16<Float>.self)
+        #if PROMPTC_FMA
+        acc.addProduct(x, y)
+        #else
+        acc += x * y
+        #endif
+    }
     var i = 0
     while i + 32 <= n {
-        acc0 += ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-        acc1 += ra.loadUnaligned(fromByteOffset: (i &+ 16) &* 4, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: (i &+ 16) &* 4, as: SIMD16<Float>.self)
+        mac(&acc0, i)
+        mac(&acc1, i &+ 16)
         i &+= 32
     }
-    if i < n {
-        acc0 += ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-    }
+    if i < n { mac(&acc0, i) }
     return (acc0 + acc1).sum()
 }
 
 func sinc(_ x: Double) -> Double { x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x) }
 
-/// Modified Bessel function of the first kind, order 0 (power series).
+/// Modified Bessel function of the first kind, order 0: Abramowitz & Stegun 9.8.1 and
+/// 9.8.2 (relative error below 2e-7, a window error near -134 dB, far below any design
+/// here), 10x faster than the power series, which matters for the 100k-tap tables.
 func besselI0(_ x: Double) -> Double {
-    var sum = 1.0, term = 1.0, k = 1.0
-    let q = x * x / 4
-    repeat { term *= q / (k * k); sum += term; k += 1 } while term > sum * 1e-17
-    return sum
+    let ax = abs(x)
+    if ax < 3.75 {
+        let t = (x / 3.75) * (x / 3.75)
+        return 1 + t * (3.5156229 + t * (3.0899424 + t * (1.2067492 + t * (0.2659732 + t * (0.0360768 + t * 0.0045813)))))
+    }
+    let t = 3.75 / ax
+    let p = 0.39894228 + t * (0.01328592 + t * (0.00225319 + t * (-0.00157565 + t * (0.00916281
+        + t * (-0.02057706 + t * (0.02635537 + t * (-0.01647633 + t * 0.00392377)))))))
+    return exp(ax) / ax.squareRoot() * p
 }
 
 func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }

@@ -39,8 +39,8 @@ public struct ConversionOptions: Sendable {
     public var mp3FastPath = true
     /// The decoder settings the MP3 fast path uses (see ``MP3DecodeHints/narrowband``).
     public var narrowbandHints: MP3DecodeHints = .narrowband
-    /// Frames read from the decoder per block.
-    public var blockFrames = 4096
+    /// Frames read from the decoder per block; large enough that handing blocks between threads costs little.
+    public var blockFrames = 16384
 
     public init() {}
 }
