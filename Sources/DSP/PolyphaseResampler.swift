@@ -54,8 +54,9 @@ public final class PolyphaseResampler: AudioStage {
 
     private let stages: [PolyphaseStage]
     private var scratch: [Float] = []
-    private var inputFrames = 0
+    private let counter = FrameCounter()
     private var emitted = 0
+    private var detached = false
 
     /// Creates a resampler. Rates must be positive.
     ///
@@ -87,8 +88,23 @@ public final class PolyphaseResampler: AudioStage {
         (inputFrames * outputRate * 2 + inputRate) / (2 * inputRate)
     }
 
+    /// Hands the pre-decimation stage out, to run elsewhere (another thread) before this
+    /// resampler, which from then on takes that stage's output. Nil when there is none.
+    /// The resampler still counts the original input, so its output length stays exact.
+    public func detachPreDecimator() -> AudioStage? {
+        guard stages.count == 2, !detached else { return nil }
+        detached = true
+        return PreDecimator(stage: stages[0], counter: counter)
+    }
+
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
-        inputFrames += input.count
+        if detached {
+            let before = output.count
+            stages[1].process(input, into: &output, limit: .max)
+            emitted += output.count - before
+            return
+        }
+        counter.frames += input.count
         if stages.isEmpty { output.append(contentsOf: input); emitted += input.count; return }
         let before = output.count
         if stages.count == 1 {
@@ -102,10 +118,12 @@ public final class PolyphaseResampler: AudioStage {
     }
 
     public func drain(into output: inout [Float]) {
-        let total = PolyphaseResampler.outputLength(inputFrames: inputFrames, inputRate: inputRate, outputRate: outputRate)
+        let total = PolyphaseResampler.outputLength(inputFrames: counter.frames, inputRate: inputRate, outputRate: outputRate)
         guard !stages.isEmpty else { return }
         let before = output.count
-        if stages.count == 1 {
+        if detached {
+            stages[1].drain(into: &output, limit: total - emitted)
+        } else if stages.count == 1 {
             stages[0].drain(into: &output, limit: total - emitted)
         } else {
             scratch.removeAll(keepingCapacity: true)
@@ -147,6 +165,29 @@ public final class PolyphaseResampler: AudioStage {
         }
         return best
     }
+}
+
+/// Input frames seen by a resampler, shared with its detached pre-decimator.
+final class FrameCounter: @unchecked Sendable { var frames = 0 }
+
+/// A resampler's first stage running on its own (see `detachPreDecimator()`).
+final class PreDecimator: AudioStage {
+    let inputChannels = 1
+    let outputChannels = 1
+    private let stage: PolyphaseStage
+    private let counter: FrameCounter
+
+    init(stage: PolyphaseStage, counter: FrameCounter) {
+        self.stage = stage
+        self.counter = counter
+    }
+
+    func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
+        counter.frames += input.count
+        stage.process(input, into: &output, limit: .max)
+    }
+
+    func drain(into output: inout [Float]) { stage.drain(into: &output, limit: .max) }
 }
 
 /// One polyphase filtering stage: output k is sum_j c[phase(k)][j] * x[pos(k) - H + 1 + j],

@@ -132,15 +132,19 @@ public enum Converter {
         // Mix first, then guard: a NaN or infinity in any channel survives the mean, and
         // the guard then scans one channel instead of all.
         let guardStage = NonFiniteGuard(channels: 1)
-        let front = StageChain([ChannelMixer(channels: channels, mode: mode), guardStage])
+        var frontStages: [AudioStage] = [ChannelMixer(channels: channels, mode: mode), guardStage]
         var branches: [Branch] = []
-        for rate in Set(writers.map(\.format.sampleRate)).sorted() {
+        let rates = Set(writers.map(\.format.sampleRate)).sorted()
+        for rate in rates {
             let overs = OverCounter()
             let resampler = PolyphaseResampler(inputRate: source.sampleRate, outputRate: rate,
                                                quality: options.quality, advance: source.knownDelay)
+            // One output rate: its cheap first stage joins the decoder thread, balancing the two cores.
+            if rates.count == 1, let pre = resampler.detachPreDecimator() { frontStages.append(pre) }
             branches.append(Branch(rate: rate, chain: StageChain([resampler, overs]), overs: overs,
                                    writers: writers.filter { $0.format.sampleRate == rate }))
         }
+        let front = StageChain(frontStages)
 
         var out: [Float] = []
         var inputFrames = 0

@@ -78,6 +78,19 @@ struct ResamplerTests {
         }
     }
 
+    @Test("a detached pre-decimator gives bit-identical output and the exact length", arguments: [44100, 48000, 96000, 44101])
+    func detachedPreDecimator(rate: Int) {
+        var rng = SystemRandomNumberGenerator()
+        let x = (0..<54_321).map { _ in Float.random(in: -0.5...0.5, using: &rng) }
+        let whole = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000), x, block: 999)
+        let r = PolyphaseResampler(inputRate: rate, outputRate: 8000)
+        guard let pre = r.detachPreDecimator() else { Issue.record("no pre-decimator at \(rate) Hz"); return }
+        #expect(r.detachPreDecimator() == nil)
+        let split = Signal.run(StageChainStage(StageChain([pre, r])), x, block: 999)
+        #expect(split == whole)
+        #expect(split.count == PolyphaseResampler.outputLength(inputFrames: x.count, inputRate: rate, outputRate: 8000))
+    }
+
     @Test("equal rates are an identity")
     func identity() {
         let x = (0..<10_000).map { Float($0 % 200) / 256 - 0.4 }
@@ -93,6 +106,15 @@ struct ResamplerTests {
         let single = PolyphaseStage(inNumerator: 44100, outDenominator: 8000, inputRate: 44100, pass: 3800, stop: 4000, attenuationDB: 110)
         #expect(PolyphaseResampler(inputRate: 44100, outputRate: 8000).costPerSecond < single.costPerSecond / 2)
     }
+}
+
+/// Wraps a chain as one stage for `Signal.run`.
+final class StageChainStage: AudioStage {
+    let chain: StageChain
+    let inputChannels = 1, outputChannels = 1
+    init(_ chain: StageChain) { self.chain = chain }
+    func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) { chain.process(input, into: &output) }
+    func drain(into output: inout [Float]) { chain.drain(into: &output) }
 }
 
 @Suite("Channel mixer")
