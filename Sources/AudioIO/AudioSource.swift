@@ -17,10 +17,14 @@ public protocol AudioSource: AnyObject {
     /// A known delay of the decoded audio against the stream, in source samples as a
     /// fraction (numerator, denominator), which the pipeline undoes. Usually zero.
     var knownDelay: (Int, Int) { get }
+    /// Whether decoding costs real CPU (MP3, Vorbis, Opus), as opposed to unpacking PCM.
+    /// The pipeline uses it to balance work between its two threads.
+    var isCompressed: Bool { get }
 }
 
 extension AudioSource {
     public var knownDelay: (Int, Int) { (0, 1) }
+    public var isCompressed: Bool { false }
 }
 
 /// Everything that can go wrong opening or decoding an input. Every message names

@@ -33,6 +33,7 @@ public final class MP3Source: AudioSource {
     public let frameCount: Int?
     public let formatDescription: String
     public private(set) var warnings: [String] = []
+    public var isCompressed: Bool { true }
     /// 1, 2 or 4: the synthesis rate divisor in use.
     public let rateDivisor: Int
     /// Reduced-rate synthesis delays the output by one full-rate sample, i.e. 1/divisor

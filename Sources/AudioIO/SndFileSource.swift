@@ -11,6 +11,7 @@ public final class SndFileSource: AudioSource {
     public let frameCount: Int?
     public let formatDescription: String
     public private(set) var warnings: [String]
+    public let isCompressed: Bool
 
     private let bytes: ByteSource
     private let box: Unmanaged<ByteSource>
@@ -54,6 +55,8 @@ public final class SndFileSource: AudioSource {
         // Pipes report a huge frame count; only trust it for regular files.
         frameCount = bytes.isSeekable && info.frames > 0 && info.frames < sf_count_t(Int64.max / 2) ? Int(info.frames) : nil
         formatDescription = SndFileSource.describe(format: info.format, rate: sampleRate, channels: channels)
+        let sub = info.format & Int32(SF_FORMAT_SUBMASK)
+        isCompressed = [Int32(SF_FORMAT_VORBIS), Int32(SF_FORMAT_OPUS)].contains(sub)
         warnings = []
         promised = promisedFrames
         if let p = promisedFrames, let have = frameCount, p > have {
