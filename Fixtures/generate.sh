@@ -38,6 +38,17 @@ lame --quiet -b 64 --resample 44.1 --ti "$tmp/cover.png" --tt "Welcome" --ta "pr
 printf 'APETAGEX\xd0\x07\x00\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00' > "$tmp/ape"
 cat "$tmp/ape" >> speech/speech-id3-cover.mp3
 printf 'TAG%-30s%-30s%-30s%-4s%-30s\x0c' "Welcome" "promptc" "Fixtures" "2026" "" >> speech/speech-id3-cover.mp3
+# Layer I: no Debian tool encodes it, so write a valid stream by hand: 100 frames of
+# MPEG-1 Layer I, 32 kbps, 44.1 kHz, mono, every bit allocation zero (silence).
+# Header FF FF 10 C0, frame length (12 * 32000 / 44100) * 4 = 32 bytes.
+python3 -c 'import sys; sys.stdout.buffer.write((b"\xff\xff\x10\xc0" + bytes(28)) * 100)' > speech/silence-layer1.mp1
+# Two MPEG streams stitched together at different rates (16 kHz mono, then 44.1 kHz stereo).
+sox speech/speech-16k-mono.wav "$tmp/a16.wav" trim 0 1
+sox speech/speech-44k-stereo.wav "$tmp/b44.wav" trim 0 1
+ffmpeg -loglevel error -y -i "$tmp/a16.wav" -c:a mp2 -b:a 64k -f mp2 "$tmp/a.mp2"
+ffmpeg -loglevel error -y -i "$tmp/b44.wav" -c:a mp2 -b:a 128k -f mp2 "$tmp/b.mp2"
+cat "$tmp/a.mp2" "$tmp/b.mp2" > bad/rate-change.mp2
+
 # MP3 data under a .wav name, and MP3 inside a RIFF/WAVE container.
 cp speech/speech-44k-cbr128.mp3 speech/mp3-named.wav
 ffmpeg -loglevel error -y -i speech/speech-44k-stereo.wav -c:a libmp3lame -b:a 64k -f wav speech/mp3-in-riff.wav

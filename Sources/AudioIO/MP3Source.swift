@@ -58,7 +58,7 @@ public final class MP3Source: AudioSource {
         }
         handle = h
         box = Unmanaged.passRetained(bytes)
-        var flags = MPG123_QUIET.rawValue | MPG123_GAPLESS.rawValue | MPG123_FORCE_FLOAT.rawValue | MPG123_NO_FRANKENSTEIN.rawValue
+        var flags = MPG123_QUIET.rawValue | MPG123_GAPLESS.rawValue | MPG123_FORCE_FLOAT.rawValue
         if !bytes.isSeekable { flags |= MPG123_SEEKBUFFER.rawValue | MPG123_NO_PEEK_END.rawValue }
         if hints.monoMix { flags |= MPG123_MONO_MIX.rawValue }
         _ = promptc_mpg123_param(h, MPG123_FLAGS, Int(flags), 0)

@@ -26,7 +26,8 @@ struct Info: ParsableCommand {
                 let i = try Inspector.inspect(f)
                 infos.append(i)
                 if !json {
-                    print("\(f): \(i.format), \(String(format: "%.2f", i.seconds)) s, peak \(String(format: "%.1f", i.peakDBFS)) dBFS, RMS \(String(format: "%.1f", i.rmsDBFS)) dBFS, \(i.clippedSamples) clipped, silence \(String(format: "%.2f", i.leadingSilence)) s lead / \(String(format: "%.2f", i.trailingSilence)) s tail")
+                    func level(_ v: Double) -> String { v <= -999 ? "-inf" : String(format: "%.1f", v) }
+                    print("\(f): \(i.format), \(String(format: "%.2f", i.seconds)) s, peak \(level(i.peakDBFS)) dBFS, RMS \(level(i.rmsDBFS)) dBFS, \(i.clippedSamples) clipped, silence \(String(format: "%.2f", i.leadingSilence)) s lead / \(String(format: "%.2f", i.trailingSilence)) s tail")
                     i.warnings.forEach { warn("\(f): \($0)") }
                 }
             } catch {

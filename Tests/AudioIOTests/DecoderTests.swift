@@ -92,6 +92,32 @@ struct MP3DecoderTests {
         }
     }
 
+    @Test("Layer I (hand-made frames: no Debian tool encodes it) decodes to 384 samples a frame")
+    func layerI() throws {
+        let s = try AudioDecoder.open(fixture("speech/silence-layer1.mp1"))
+        #expect(s.formatDescription.hasPrefix("MP3 (MPEG-1 Layer I,"))
+        let x = try decodeAll(s)
+        #expect(x.count == 100 * 384 && x.allSatisfy { $0 == 0 })
+    }
+
+    @Test("a rate change in mid-stream is refused with a clear error, same-format joins decode through")
+    func midStreamChange() throws {
+        do {
+            _ = try decodeAll(try AudioDecoder.open(fixture("bad/rate-change.mp2")))
+            Issue.record("decoded a stream that changes rate")
+        } catch let e as AudioIOError {
+            #expect(e.kind == .formatChange)
+            #expect(e.description.contains("the stream changes from 16000 Hz 1 ch to 44100 Hz 2 ch"), "\(e)")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptc-join-\(UUID().uuidString).mp3")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = try Data(contentsOf: URL(fileURLWithPath: fixture("speech/speech-44k-cbr128.mp3")))
+        try (a + a).write(to: dir)
+        let s = try AudioDecoder.open(dir.path)
+        let seconds = Double(try decodeAll(s).count / 2) / 44100
+        #expect(seconds > 7.9 && seconds < 8.2, "\(seconds) s")
+    }
+
     @Test("a known signal through LAME and back keeps its exact length")
     func lameRoundTrip() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptc-lame-\(UUID().uuidString)")
