@@ -30,7 +30,7 @@ public enum AudioDecoder {
     public static func open(_ path: String, options: DecodeOptions = DecodeOptions()) throws -> AudioSource {
         let bytes = try ByteSource(path: path)
         if let raw = options.raw { return try RawSource(bytes: bytes, format: raw) }
-        let head = bytes.peek(65536)
+        let head = try bytes.peekOrThrow(65536)
         if head.isEmpty { throw AudioIOError(.empty, path, "is empty (0 bytes)") }
         switch detect(head, fileExtension: fileExtension(path)) {
         case .sndfile(let promised):

@@ -109,11 +109,17 @@ public final class ByteSource {
     /// Reads up to `count` bytes from the start without consuming them for later readers
     /// (the offset is put back at 0). Used to recognise the format by content.
     public func peek(_ count: Int) -> [UInt8] {
+        (try? peekOrThrow(count)) ?? []
+    }
+
+    /// Like ``peek(_:)``, but a read error (EIO, EACCES...) is thrown, not taken for an empty file.
+    public func peekOrThrow(_ count: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var got = 0
         while got < count {
             let n = bytes.withUnsafeMutableBytes { read($0.baseAddress! + got, count - got) }
-            if n <= 0 { break }
+            if n < 0 { throw AudioIOError(.unreadable, path, "cannot read: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
             got += n
         }
         _ = seek(0, whence: SEEK_SET)

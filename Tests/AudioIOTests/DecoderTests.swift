@@ -235,6 +235,22 @@ struct BadInputTests {
         }
     }
 
+    @Test("an unreadable file is named with the reason (as root, /proc/self/mem fails every read at 0)")
+    func unreadable() {
+        do {
+            _ = try AudioDecoder.open("/proc/self/mem")
+            Issue.record("opened")
+        } catch let e as AudioIOError {
+            #expect(e.kind == .unreadable && e.description.hasPrefix("/proc/self/mem: cannot read:"), "\(e)")
+        } catch { Issue.record("\(error)") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptc-perm-\(UUID().uuidString).wav")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        FileManager.default.createFile(atPath: dir.path, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0])
+        if getuid() != 0 { // root reads anything; elsewhere a mode-000 file must fail to open
+            #expect(throws: AudioIOError.self) { try AudioDecoder.open(dir.path) }
+        }
+    }
+
     @Test("truncated files decode what is there and warn", arguments: [
         ("bad/truncated.mp3", 0.2...0.4), ("bad/truncated.wav", 0.2...0.3), ("bad/huge-claim.wav", 0.06...0.07),
     ])
