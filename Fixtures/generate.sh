@@ -32,9 +32,12 @@ lame --quiet -b 48 speech/speech-16k-mono.wav speech/speech-16k-mpeg2.mp3       
 lame --quiet -b 32 speech/speech-8k-mono.wav speech/speech-8k-mpeg25.mp3            # MPEG-2.5 (16 kbps frames are too small for the LAME tag: no gapless info)
 lame --quiet --freeformat -b 320 speech/speech-44k-stereo.wav speech/speech-44k-freeformat.mp3 || true
 ffmpeg -loglevel error -y -i speech/speech-44k-stereo.wav -c:a mp2 -b:a 192k speech/speech-44k-layer2.mp2
-# ID3v2 with ~120 KB of cover art, plus ID3v1 and an APE tag at the end.
-ffmpeg -loglevel error -y -f lavfi -i "nullsrc=s=200x200,geq=r='random(1)*255':g='random(2)*255':b='random(3)*255',format=rgb24" -frames:v 1 "$tmp/cover.png"
-lame --quiet -b 64 --resample 44.1 --ti "$tmp/cover.png" --tt "Welcome" --ta "promptc" --add-id3v2 speech/speech-44k-stereo.wav speech/speech-id3-cover.mp3
+# ID3v2 with ~130 KB of cover art (more than the 64 KB promptc peeks at first), plus
+# ID3v1 and an APE tag at the end. ffmpeg remuxes (-c copy) and keeps the gapless info.
+ffmpeg -loglevel error -y -f lavfi -i "nullsrc=s=300x300,geq=r='random(1)*255':g='random(2)*255':b='random(3)*255',format=rgb24" -frames:v 1 "$tmp/cover.png"
+lame --quiet -b 64 --resample 44.1 --tt "Welcome" --ta "promptc" --add-id3v2 speech/speech-44k-stereo.wav "$tmp/plain.mp3"
+ffmpeg -loglevel error -y -i "$tmp/plain.mp3" -i "$tmp/cover.png" -map 0:a -map 1:v -c copy -id3v2_version 3 \
+  -metadata:s:v comment="Cover (front)" speech/speech-id3-cover.mp3
 printf 'APETAGEX\xd0\x07\x00\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00' > "$tmp/ape"
 cat "$tmp/ape" >> speech/speech-id3-cover.mp3
 printf 'TAG%-30s%-30s%-30s%-4s%-30s\x0c' "Welcome" "promptc" "Fixtures" "2026" "" >> speech/speech-id3-cover.mp3
