@@ -96,6 +96,18 @@ for f in speech/speech-44k-cbr128.mp3 speech/speech-44k-stereo.wav speech/speech
   ffmpeg -loglevel error -y -i "$f" -acodec pcm_mulaw -f mulaw -ac 1 -ar 8000 -vn reference/$b.ffmpeg.ulaw
 done
 
+# The classic mistakes `promptc verify` must catch, made the way they happen, with ffmpeg.
+mkdir -p verify
+in=speech/speech-44k-cbr128.mp3
+ff() { ffmpeg -loglevel error -y -i "$in" "$@"; }
+ff -acodec pcm_mulaw -f mulaw -ac 1 -ar 8000 verify/mulaw-as-alaw.alaw
+ff -acodec pcm_alaw -f alaw -ac 1 -ar 8000 verify/alaw-as-ulaw.ulaw
+ff -f s16le -ac 1 -ar 16000 verify/16k-as-8k.sln
+ff -acodec pcm_alaw -f wav -ac 1 -ar 8000 verify/wav-header.alaw
+ff -af volume=-6dB -acodec pcm_alaw -f alaw -ac 1 -ar 8000 verify/quiet-6db.alaw
+ff -af volume=1dB -acodec pcm_alaw -f alaw -ac 1 -ar 8000 verify/louder-1db.alaw
+ffmpeg -loglevel error -y -f lavfi -i anullsrc=r=8000:cl=mono -t 4 -acodec pcm_alaw -f alaw verify/silence.alaw
+
 # The bundled sample for `make run`: a phone-style 44.1 kHz stereo MP3.
 sox "$tmp/speech22.wav" -r 44100 -c 2 "$tmp/sample.wav" rate -v
 lame --quiet -b 96 --resample 44.1 "$tmp/sample.wav" sample/welcome.mp3

@@ -1,5 +1,6 @@
 import AudioIO
 import DSP
+import G711
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,6 +22,9 @@ public struct FileInfo: Sendable, Codable {
     public var leadingSilence: Double
     public var trailingSilence: Double
     public var warnings: [String]
+    /// For raw G.711 files: the law the content looks like, when it is not the one the
+    /// extension says (wrong-law files play as loud distortion in Asterisk).
+    public var lawMismatch: String?
 }
 
 /// Measures files for `promptc info`.
@@ -28,6 +32,14 @@ public enum Inspector {
     /// Decodes `path` and measures it. Memory is one block whatever the length.
     public static func inspect(_ path: String, raw: RawFormat? = nil) throws -> FileInfo {
         let source = try AudioDecoder.open(path, options: DecodeOptions(raw: raw))
+        var lawMismatch: String?
+        if let r = source as? RawSource, r.format.encoding == .alaw || r.format.encoding == .ulaw {
+            let stated: G711Law = r.format.encoding == .alaw ? .aLaw : .muLaw
+            let head = try ByteSource(path: path).peekOrThrow(1 << 20)
+            if let seen = LawDetector.judge(head), seen != stated {
+                lawMismatch = "the content looks like \(seen == .aLaw ? "A-law" : "mu-law"), not \(stated == .aLaw ? "A-law" : "mu-law") as the extension says"
+            }
+        }
         let ch = source.channels
         let block = 4096
         var buf = [Float](repeating: 0, count: block * ch)
@@ -64,6 +76,6 @@ public enum Inspector {
                         clippedSamples: clipped,
                         leadingSilence: Double(firstLoud ?? frames) / rate,
                         trailingSilence: firstLoud == nil ? total : Double(frames - 1 - lastLoud) / rate,
-                        warnings: source.warnings)
+                        warnings: source.warnings, lawMismatch: lawMismatch)
     }
 }

@@ -29,6 +29,7 @@ struct Info: ParsableCommand {
                     func level(_ v: Double) -> String { v <= -999 ? "-inf" : String(format: "%.1f", v) }
                     print("\(f): \(i.format), \(String(format: "%.2f", i.seconds)) s, peak \(level(i.peakDBFS)) dBFS, RMS \(level(i.rmsDBFS)) dBFS, \(i.clippedSamples) clipped, silence \(String(format: "%.2f", i.leadingSilence)) s lead / \(String(format: "%.2f", i.trailingSilence)) s tail")
                     i.warnings.forEach { warn("\(f): \($0)") }
+                    if let m = i.lawMismatch { warn("\(f): \(m)") }
                 }
             } catch {
                 failed = true

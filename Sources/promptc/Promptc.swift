@@ -16,7 +16,7 @@ struct Promptc: ParsableCommand {
           promptc -i in.mp3 -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn out.alaw
         """,
         version: "0.1.0",
-        subcommands: [Convert.self, Info.self])
+        subcommands: [Convert.self, Info.self, Verify.self])
 
     /// ffmpeg-style argument lists take their own path; everything else goes to the parser.
     static func main() {
@@ -39,6 +39,8 @@ struct Promptc: ParsableCommand {
             var command = try parseAsRoot(args)
             try command.run()
         } catch let e as AudioIOError {
+            // verify promises exit 2 for read errors (1 means "something failed the checks").
+            if args.first == "verify" { printError(e); Glibc.exit(2) }
             fail(e)
         } catch let e as ConversionError {
             fail(e)
@@ -54,10 +56,14 @@ func warn(_ message: String) {
     print("promptc: warning: \(message)", to: &err)
 }
 
-/// Prints a one-line error to standard error and exits non-zero (2 for usage errors).
-func fail(_ error: Error) -> Never {
+func printError(_ error: Error) {
     var err = StandardError()
     print("promptc: \(error)", to: &err)
+}
+
+/// Prints a one-line error to standard error and exits non-zero (2 for usage errors).
+func fail(_ error: Error) -> Never {
+    printError(error)
     if case ConversionError.usage = error { exit(2) }
     exit(1)
 }

@@ -1,0 +1,288 @@
+import AudioIO
+import DSP
+import G711
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Pass/fail limits for `promptc verify`. The defaults come from measurements on the
+/// fixtures (README, "Choosing the thresholds").
+public struct VerifyThresholds: Sendable, Codable, Equatable {
+    /// Lowest SNR after alignment, dB.
+    public var minSNR: Double = 20
+    /// Largest RMS level difference, dB.
+    public var maxLevelDifference: Double = 0.5
+    /// Largest length difference, milliseconds.
+    public var maxLengthDifference: Double = 20
+    /// How far the alignment searches, milliseconds each way.
+    public var maxLag: Double = 100
+    /// Require byte identity instead.
+    public var exact = false
+
+    public init() {}
+}
+
+/// Everything `verify` measured for one pair of files.
+public struct VerifyResult: Sendable, Codable {
+    public var file: String
+    public var reference: String
+    /// `file[i + lag]` lines up with `reference[i]` (8 kHz samples).
+    public var lagSamples: Int
+    public var snrDB: Double
+    public var levelDifferenceDB: Double
+    public var lengthDifferenceMs: Double
+    /// Largest difference in quantisation steps, when both files are raw G.711 of one law.
+    public var maxStepDeviation: Int?
+    public var clippedInFile: Int
+    public var clippedInReference: Int
+    public var identical: Bool
+    public var passed: Bool
+    /// One sentence per failed check.
+    public var failures: [String]
+}
+
+/// One side of a comparison: the file as callers would hear it, mono at 8 kHz.
+struct PromptAudio {
+    var samples: [Float]           // mono, 8 kHz
+    var codes: [UInt8]?            // raw G.711 bytes when the file is one
+    var law: G711Law?
+    var clipped: Int
+    var seconds: Double
+    var bytes: [UInt8]
+    var problems: [String]         // classic mistakes seen in the file itself
+}
+
+/// Compares prompts with references: `promptc verify`.
+public enum Verifier {
+    /// Compares `file` with `reference` (either may be any format promptc reads).
+    /// - Parameter raw: how to read headerless files whose extension does not say.
+    public static func verify(file: String, reference: String, thresholds: VerifyThresholds = VerifyThresholds(),
+                              raw: RawFormat? = nil) throws -> VerifyResult {
+        let a = try load(file, raw: raw)
+        let b = try load(reference, raw: raw)
+        let identical = a.bytes == b.bytes
+        let maxLag = Int(thresholds.maxLag * 8)
+        let lag = Alignment.bestLag(a.samples, b.samples, maxLag: maxLag)
+        var signal = 0.0, noise = 0.0, energyA = 0.0, energyB = 0.0
+        var maxStep: Int?
+        let ranks = a.law.map(codeRanks)
+        var i = max(0, -lag)
+        while i < b.samples.count && i + lag < a.samples.count {
+            let r = Double(b.samples[i]), x = Double(a.samples[i + lag])
+            signal += r * r
+            noise += (x - r) * (x - r)
+            energyA += x * x
+            energyB += r * r
+            if let ca = a.codes, let cb = b.codes, let rk = ranks, a.law == b.law {
+                let d = abs(rk[Int(ca[i + lag])] - rk[Int(cb[i])])
+                maxStep = max(maxStep ?? 0, d)
+            }
+            i += 1
+        }
+        let snr = signal > 0 ? 10 * log10(signal / max(noise, 1e-20)) : (noise > 0 ? -.infinity : .infinity)
+        let level = energyA > 0 && energyB > 0 ? 10 * log10(energyA / energyB) : (energyA == energyB ? 0 : (energyA > energyB ? .infinity : -.infinity))
+        let lengthMs = (a.seconds - b.seconds) * 1000
+
+        var failures: [String] = a.problems.map { "\(file): \($0)" } + b.problems.map { "\(reference): \($0)" }
+        if thresholds.exact {
+            if !identical { failures.append("the bytes differ (--exact)") }
+        } else {
+            if rms(b.samples) < 0.001 { failures.append("the reference is silent") }
+            if rms(a.samples) < 0.001 { failures.append("the file is silent (below -60 dBFS)") }
+            let ratio = a.seconds / max(b.seconds, 1e-9)
+            if abs(ratio - 2) < 0.05 || abs(ratio - 0.5) < 0.025 {
+                failures.append(String(format2: "lengths differ by a factor of %.2f: 16 kHz audio saved as 8 kHz (or the reverse)?", ratio))
+            } else if abs(lengthMs) > thresholds.maxLengthDifference {
+                failures.append(String(format2: "length differs by %+.1f ms (limit %.0f ms)", lengthMs, thresholds.maxLengthDifference))
+            }
+            if !(snr >= thresholds.minSNR) {
+                failures.append(String(format2: "SNR %.1f dB is below %.1f dB", snr, thresholds.minSNR))
+            }
+            if !(abs(level) <= thresholds.maxLevelDifference) {
+                failures.append(String(format2: "level differs by %+.1f dB (limit %.1f dB)", level, thresholds.maxLevelDifference))
+            }
+            if abs(lag) == maxLag {
+                failures.append("no alignment found within ±\(Int(thresholds.maxLag)) ms")
+            }
+        }
+        return VerifyResult(file: file, reference: reference, lagSamples: lag, snrDB: snr, levelDifferenceDB: level,
+                            lengthDifferenceMs: lengthMs, maxStepDeviation: maxStep, clippedInFile: a.clipped,
+                            clippedInReference: b.clipped, identical: identical, passed: failures.isEmpty, failures: failures)
+    }
+
+    /// Relative paths of the regular, non-hidden files under `dir`, sorted.
+    public static func listFiles(_ dir: String) -> [String] {
+        var out: [String] = []
+        func walk(_ rel: String) {
+            let path = rel.isEmpty ? dir : dir + "/" + rel
+            guard let d = opendir(path) else { return }
+            defer { closedir(d) }
+            while let e = readdir(d) {
+                let name = withUnsafePointer(to: e.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+                if name.hasPrefix(".") { continue }
+                let child = rel.isEmpty ? name : rel + "/" + name
+                var st = stat()
+                guard stat(dir + "/" + child, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR { walk(child) } else if (st.st_mode & S_IFMT) == S_IFREG { out.append(child) }
+            }
+        }
+        walk("")
+        return out.sorted()
+    }
+
+    // MARK: Loading
+
+    static func load(_ path: String, raw: RawFormat?) throws -> PromptAudio {
+        let ext = AudioDecoder.fileExtension(path)
+        let bytes = try readAll(path)
+        var problems: [String] = []
+        let rawByExtension = RawFormat.asterisk(extension: ext)
+        let rawFormat = raw ?? rawByExtension
+        if rawByExtension != nil && raw == nil && bytes.count >= 12 && bytes[0..<4] == [0x52, 0x49, 0x46, 0x46] {
+            problems.append("a WAV header inside a raw .\(ext) file: Asterisk plays the header as noise; convert with promptc instead of renaming")
+        }
+        let source = try AudioDecoder.open(path, options: DecodeOptions(raw: problems.isEmpty ? rawFormat : nil))
+        var law: G711Law?
+        var codes: [UInt8]?
+        if problems.isEmpty, let r = rawFormat, r.encoding == .alaw || r.encoding == .ulaw {
+            law = r.encoding == .alaw ? .aLaw : .muLaw
+            codes = bytes
+            if let guess = LawDetector.judge(bytes), guess != law! {
+                problems.append("the content looks like \(guess == .aLaw ? "A-law" : "mu-law") but the file says \(law! == .aLaw ? "A-law" : "mu-law"): callers hear loud distortion")
+            }
+        }
+        var mono: [Float] = []
+        var clipped = 0
+        let mixer = ChannelMixer(channels: source.channels)
+        let guardStage = NonFiniteGuard(channels: 1)
+        let resampler = PolyphaseResampler(inputRate: source.sampleRate, outputRate: 8000)
+        let chain = StageChain([mixer, guardStage, resampler])
+        var buf = [Float](repeating: 0, count: 4096 * source.channels)
+        var frames = 0
+        while true {
+            let n = try buf.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, frames: 4096) }
+            if n == 0 { break }
+            frames += n
+            for k in 0..<(n * source.channels) where abs(buf[k]) >= 0.99997 { clipped += 1 }
+            buf.withUnsafeBufferPointer { chain.process(UnsafeBufferPointer(rebasing: $0[0..<(n * source.channels)]), into: &mono) }
+        }
+        chain.drain(into: &mono)
+        return PromptAudio(samples: mono, codes: codes, law: law, clipped: clipped,
+                           seconds: Double(frames) / Double(source.sampleRate), bytes: bytes, problems: problems)
+    }
+
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let b = try ByteSource(path: path)
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { b.read($0.baseAddress!, $0.count) }
+            if n < 0 { throw AudioIOError(.unreadable, path, "cannot read") }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    /// Rank of each code among the law's 256 levels, so rank differences count steps.
+    static func codeRanks(_ law: G711Law) -> [Int] {
+        let order = (0...255).sorted { law.decode(UInt8($0)) < law.decode(UInt8($1)) }
+        var rank = [Int](repeating: 0, count: 256)
+        for (r, c) in order.enumerated() { rank[c] = r }
+        return rank
+    }
+
+    static func rms(_ x: [Float]) -> Double {
+        guard !x.isEmpty else { return 0 }
+        return (x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(x.count)).squareRoot()
+    }
+}
+
+/// Judges which G.711 law raw bytes were written with. A prompt's most common codes are
+/// near silence: decoded with the right law they are near zero, with the wrong law they
+/// become +-716 or +-848 (about -33 dBFS). Measured on the fixtures, the median |x| of the
+/// right law is 0.29-0.41 of the wrong law's; the roughness (high-frequency share) agrees.
+public enum LawDetector {
+    /// The law the bytes look like, or nil when they are too short or too quiet to tell.
+    public static func judge(_ bytes: [UInt8]) -> G711Law? {
+        guard bytes.count >= 800 else { return nil }
+        let a = G711Law.aLaw.decodeToFloat(bytes), u = G711Law.muLaw.decodeToFloat(bytes)
+        let ma = medianMagnitude(a), mu = medianMagnitude(u)
+        guard let ra = roughness(a), let ru = roughness(u) else { return nil }
+        if ma < 0.6 * mu && ra <= ru { return .aLaw }
+        if mu < 0.6 * ma && ru <= ra { return .muLaw }
+        return nil
+    }
+
+    static func medianMagnitude(_ x: [Float]) -> Float {
+        var m = x.map { abs($0) }
+        let k = m.count / 2
+        m.sort()
+        return m[k]
+    }
+
+    /// Energy of the first difference plus squared mean, over the energy: small for
+    /// natural audio at 8 kHz, near 2 for white noise. Nil for (near) silence.
+    static func roughness(_ x: [Float]) -> Double? {
+        var e = 0.0, d = 0.0, mean = 0.0
+        for i in 0..<x.count {
+            let v = Double(x[i])
+            e += v * v
+            mean += v
+            if i > 0 { let q = v - Double(x[i - 1]); d += q * q }
+        }
+        let n = Double(x.count)
+        guard e / n > 1e-7 else { return nil }
+        mean /= n
+        return (d / n + 4 * mean * mean) / (e / n)
+    }
+}
+
+extension String {
+    /// printf-style formatting for %f, %+f, %.Nf and %.0f without Foundation.
+    init(format2 format: String, _ args: Double...) {
+        var out = ""
+        var argIndex = 0
+        var i = format.startIndex
+        while i < format.endIndex {
+            let c = format[i]
+            if c == "%" {
+                var j = format.index(after: i)
+                var plus = false
+                if j < format.endIndex && format[j] == "+" { plus = true; j = format.index(after: j) }
+                var digits = 6
+                if j < format.endIndex && format[j] == "." {
+                    j = format.index(after: j)
+                    digits = Int(String(format[j])) ?? 6
+                    j = format.index(after: j)
+                }
+                // format[j] is "f"
+                let v = argIndex < args.count ? args[argIndex] : 0
+                argIndex += 1
+                out += formatFixed(v, digits: digits, plus: plus)
+                i = format.index(after: j)
+                continue
+            }
+            out.append(c)
+            i = format.index(after: i)
+        }
+        self = out
+    }
+}
+
+func formatFixed(_ v: Double, digits: Int, plus: Bool) -> String {
+    if v.isNaN { return "nan" }
+    if v.isInfinite { return v > 0 ? (plus ? "+inf" : "inf") : "-inf" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let r = (abs(v) * scale).rounded()
+    let whole = Int(r / scale)
+    let frac = Int(r) - whole * Int(scale)
+    var s = String(whole)
+    if digits > 0 {
+        let f = String(frac)
+        s += "." + String(repeating: "0", count: digits - f.count) + f
+    }
+    let negative = v < 0 && r > 0
+    return (negative ? "-" : (plus ? "+" : "")) + s
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import PromptKit
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check prompts against reference prompts or the original recordings.",
+        discussion: """
+        Aligns the two by cross-correlation, then measures SNR, level and length
+        differences, quantisation steps (same G.711 law), clipping. Exit 0 when all
+        pass, 1 when something fails, 2 on usage or read errors.
+
+        Examples:
+          promptc verify welcome.alaw --reference old/welcome.alaw
+          promptc verify welcome.alaw --source welcome.mp3
+          promptc verify out/ --reference ref/ --json
+        """)
+
+    @Argument(help: "The prompt to check, or a folder of them.")
+    var file: String
+
+    @Option(help: "A reference prompt (or folder) made by another converter.")
+    var reference: String?
+
+    @Option(help: "The original recording the prompt was made from.")
+    var source: String?
+
+    @Option(help: ArgumentHelp("How to read headerless files whose extension does not say.", valueName: "format"))
+    var format: PromptFormat?
+
+    @Option(help: ArgumentHelp("Shorthand for --format alaw or ulaw.", valueName: "law"))
+    var law: String?
+
+    @Option(help: "Lowest SNR after alignment, dB.")
+    var minSnr: Double = VerifyThresholds().minSNR
+
+    @Option(help: "Largest level difference, dB.")
+    var maxLevelDiff: Double = VerifyThresholds().maxLevelDifference
+
+    @Option(help: "Largest length difference, ms.")
+    var maxLengthDiff: Double = VerifyThresholds().maxLengthDifference
+
+    @Option(help: "Alignment search, ms each way.")
+    var maxLag: Double = VerifyThresholds().maxLag
+
+    @Flag(help: "Require the bytes to be identical.")
+    var exact = false
+
+    @Flag(help: "Print the full measurements as JSON.")
+    var json = false
+
+    func validate() throws {
+        if (reference == nil) == (source == nil) { throw ValidationError("Give either --reference REF or --source ORIGINAL.") }
+        if let l = law, !["alaw", "ulaw", "a", "u", "mulaw"].contains(l) { throw ValidationError("--law is alaw or ulaw.") }
+        if maxLag <= 0 || maxLag > 2000 { throw ValidationError("--max-lag must be between 0 and 2000 ms.") }
+    }
+
+    func run() throws {
+        var t = VerifyThresholds()
+        t.minSNR = minSnr
+        t.maxLevelDifference = maxLevelDiff
+        t.maxLengthDifference = maxLengthDiff
+        t.maxLag = maxLag
+        t.exact = exact
+        let raw: RawFormat? = {
+            if let l = law { return RawFormat(encoding: l.hasPrefix("a") ? .alaw : .ulaw, sampleRate: 8000) }
+            switch format {
+            case .alaw?: return RawFormat(encoding: .alaw, sampleRate: 8000)
+            case .ulaw?: return RawFormat(encoding: .ulaw, sampleRate: 8000)
+            case .sln?: return RawFormat(encoding: .s16le, sampleRate: 8000)
+            case .sln16?: return RawFormat(encoding: .s16le, sampleRate: 16000)
+            default: return nil
+            }
+        }()
+        let other = reference ?? source!
+        var isDir: ObjCBool = false
+        let results: [VerifyResult]
+        var missing: [String] = [], extra: [String] = []
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isDir), isDir.boolValue {
+            guard FileManager.default.fileExists(atPath: other, isDirectory: &isDir), isDir.boolValue else {
+                throw ConversionError.usage("\(file) is a folder, so \(other) must be one too")
+            }
+            let mine = Set(Verifier.listFiles(file)), theirs = Set(Verifier.listFiles(other))
+            missing = theirs.subtracting(mine).sorted()
+            extra = mine.subtracting(theirs).sorted()
+            var list: [VerifyResult] = []
+            for rel in mine.intersection(theirs).sorted() {
+                list.append(try Verifier.verify(file: file + "/" + rel, reference: other + "/" + rel, thresholds: t, raw: raw))
+            }
+            results = list
+        } else {
+            results = [try Verifier.verify(file: file, reference: other, thresholds: t, raw: raw)]
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            struct Report: Encodable { var results: [VerifyResult]; var missing: [String]; var extra: [String]; var passed: Bool }
+            let passed = results.allSatisfy(\.passed) && missing.isEmpty && extra.isEmpty
+            print(String(decoding: try encoder.encode(Report(results: results, missing: missing, extra: extra, passed: passed)), as: UTF8.self))
+        } else {
+            for r in results {
+                let steps = r.maxStepDeviation.map { ", max \($0) step\($0 == 1 ? "" : "s")" } ?? ""
+                let m = String(format: "SNR %.1f dB, level %+.2f dB, length %+.1f ms, lag %d%@", r.snrDB, r.levelDifferenceDB, r.lengthDifferenceMs, r.lagSamples, steps)
+                print("\(r.passed ? "PASS" : "FAIL") \(r.file): \(r.identical ? "identical; " : "")\(m)")
+                for f in r.failures { print("     - \(f)") }
+            }
+            for m in missing { print("MISSING \(file)/\(m) (in \(other))") }
+            for e in extra { print("EXTRA \(file)/\(e) (not in \(other))") }
+            if results.count > 1 || !missing.isEmpty || !extra.isEmpty {
+                print("\(results.filter(\.passed).count) passed, \(results.filter { !$0.passed }.count + missing.count + extra.count) failed"
+                      + (missing.isEmpty && extra.isEmpty ? "" : " (\(missing.count) missing, \(extra.count) extra)"))
+            }
+        }
+        if !(results.allSatisfy(\.passed) && missing.isEmpty && extra.isEmpty) { throw ExitCode(1) }
+    }
+}

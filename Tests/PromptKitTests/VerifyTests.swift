@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import PromptKit
+import G711
+
+@Suite("promptc verify and the law check")
+struct VerifyTests {
+    static let pairs = ["speech-44k-cbr128.mp3", "speech-44k-stereo.wav", "speech-16k-mono.wav", "speech-48k-abr.mp3"]
+
+    @Test("promptc's prompts pass against the ffmpeg command's, and against the original", arguments: pairs)
+    func passesAgainstFFmpeg(input: String) throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let base = (input as NSString).deletingPathExtension
+        for ext in ["alaw", "ulaw"] {
+            let out = dir.appendingPathComponent("p.\(ext)").path
+            _ = try Converter.convert(input: fixture("speech/\(input)"), outputs: [try OutputTarget(path: out)])
+            let r = try Verifier.verify(file: out, reference: fixture("reference/\(base).ffmpeg.\(ext)"))
+            #expect(r.passed, "\(r.failures)")
+            #expect(r.lagSamples == 0 && abs(r.levelDifferenceDB) < 0.05 && r.snrDB > 30, "SNR \(r.snrDB)")
+            #expect(r.maxStepDeviation != nil)
+            let s = try Verifier.verify(file: out, reference: fixture("speech/\(input)"))
+            #expect(s.passed && s.snrDB > 37, "against the source: \(s.snrDB) dB")
+        }
+    }
+
+    @Test("each classic mistake fails with the right message", arguments: [
+        ("mulaw-as-alaw.alaw", "looks like mu-law but the file says A-law"),
+        ("alaw-as-ulaw.ulaw", "looks like A-law but the file says mu-law"),
+        ("16k-as-8k.sln", "16 kHz audio saved as 8 kHz"),
+        ("wav-header.alaw", "a WAV header inside a raw .alaw file"),
+        ("quiet-6db.alaw", "level differs by -6.0 dB"),
+        ("louder-1db.alaw", "level differs by +1.0 dB"),
+        ("silence.alaw", "the file is silent"),
+    ])
+    func classicMistakes(file: String, message: String) throws {
+        let r = try Verifier.verify(file: fixture("verify/\(file)"), reference: fixture("reference/speech-44k-cbr128.ffmpeg.alaw"))
+        #expect(!r.passed)
+        #expect(r.failures.contains { $0.contains(message) }, "\(r.failures)")
+    }
+
+    @Test("--exact wants identical bytes; thresholds can be changed")
+    func exactAndThresholds() throws {
+        let ref = fixture("reference/speech-44k-cbr128.ffmpeg.alaw")
+        var t = VerifyThresholds(); t.exact = true
+        #expect(try Verifier.verify(file: ref, reference: ref, thresholds: t).passed)
+        #expect(!(try Verifier.verify(file: fixture("verify/louder-1db.alaw"), reference: ref, thresholds: t).passed))
+        var loose = VerifyThresholds(); loose.minSNR = 15; loose.maxLevelDifference = 1.5
+        #expect(try Verifier.verify(file: fixture("verify/louder-1db.alaw"), reference: ref, thresholds: loose).passed)
+    }
+
+    @Test("the law check tells A-law from mu-law bytes")
+    func lawDetector() throws {
+        let a = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture("reference/speech-16k-mono.ffmpeg.alaw"))))
+        let u = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture("reference/speech-16k-mono.ffmpeg.ulaw"))))
+        #expect(LawDetector.judge(a) == .aLaw && LawDetector.judge(u) == .muLaw)
+        #expect(LawDetector.judge([UInt8](repeating: 0xD5, count: 8000)) == nil, "silence says nothing")
+        #expect(try Inspector.inspect(fixture("verify/mulaw-as-alaw.alaw")).lawMismatch?.contains("looks like mu-law") == true)
+        #expect(try Inspector.inspect(fixture("reference/speech-16k-mono.ffmpeg.alaw")).lawMismatch == nil)
+    }
+
+    @Test("folders: pairs by relative path, lists missing and extra, exit codes 0 / 1 / 2")
+    func foldersAndExitCodes() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out"), ref = dir.appendingPathComponent("ref")
+        for d in [out, ref] { try FileManager.default.createDirectory(at: d.appendingPathComponent("custom"), withIntermediateDirectories: true) }
+        let good = fixture("reference/speech-44k-cbr128.ffmpeg.alaw")
+        try FileManager.default.copyItem(atPath: good, toPath: ref.appendingPathComponent("custom/a.alaw").path)
+        try FileManager.default.copyItem(atPath: good, toPath: ref.appendingPathComponent("custom/gone.alaw").path)
+        _ = try Converter.convert(input: fixture("speech/speech-44k-cbr128.mp3"), outputs: [try OutputTarget(path: out.appendingPathComponent("custom/a.alaw").path)])
+        #expect(try runPromptc(["verify", out.path + "/custom/a.alaw", "--reference", good]).status == 0)
+        try FileManager.default.copyItem(atPath: good, toPath: out.appendingPathComponent("custom/new.alaw").path)
+        let r = try runPromptc(["verify", out.path, "--reference", ref.path])
+        let text = String(decoding: r.stdout, as: UTF8.self)
+        #expect(r.status == 1)
+        #expect(text.contains("PASS \(out.path)/custom/a.alaw"))
+        #expect(text.contains("MISSING \(out.path)/custom/gone.alaw") && text.contains("EXTRA \(out.path)/custom/new.alaw"))
+        #expect(text.contains("1 passed, 2 failed (1 missing, 1 extra)"))
+        let json = try runPromptc(["verify", out.path, "--reference", ref.path, "--json"])
+        let parsed = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
+        #expect(parsed?["passed"] as? Bool == false && (parsed?["missing"] as? [String]) == ["custom/gone.alaw"])
+        #expect(((parsed?["results"] as? [[String: Any]])?.first?["snrDB"] as? Double ?? 0) > 30)
+        #expect(try runPromptc(["verify", fixture("verify/quiet-6db.alaw"), "--reference", good]).status == 1)
+        #expect(try runPromptc(["verify", "/no/such.alaw", "--reference", good]).status == 2)
+        #expect(try runPromptc(["verify", good]).status != 0)
+    }
+}
