@@ -95,14 +95,14 @@ final class G711Writer: PromptWriter {
 }
 
 /// Raw 16-bit little-endian PCM, optionally inside a canonical 44-byte WAV header.
-final class PCM16Writer: PromptWriter {
-    let format: PromptFormat
+public final class PCM16Writer: PromptWriter {
+    public let format: PromptFormat
     let file: OutputFile
     let wavHeader: Bool
     private var pcm: [UInt8] = []
     private var dataBytes = 0
-    var path: String { file.path }
-    var bytesWritten: Int64 { file.bytesWritten }
+    public var path: String { file.path }
+    public var bytesWritten: Int64 { file.bytesWritten }
 
     init(file: OutputFile, format: PromptFormat, wavHeader: Bool) {
         self.file = file
@@ -113,7 +113,7 @@ final class PCM16Writer: PromptWriter {
 
     /// Canonical RIFF/WAVE header for 16-bit mono PCM; unknown length writes the
     /// streaming convention 0xFFFFFFFF.
-    static func header(rate: Int, dataBytes: Int?) -> [UInt8] {
+    public static func header(rate: Int, dataBytes: Int?) -> [UInt8] {
         func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
         func le16(_ v: Int) -> [UInt8] { (0..<2).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
         let data = dataBytes ?? 0xFFFF_FFFF
@@ -122,7 +122,7 @@ final class PCM16Writer: PromptWriter {
             + le32(rate) + le32(rate * 2) + le16(2) + le16(16) + Array("data".utf8) + le32(data)
     }
 
-    func write(_ samples: UnsafeBufferPointer<Float>) throws {
+    public func write(_ samples: UnsafeBufferPointer<Float>) throws {
         if pcm.count < samples.count * 2 { pcm = [UInt8](repeating: 0, count: samples.count * 2) }
         for (i, x) in samples.enumerated() {
             let v = UInt16(bitPattern: Int16(saturatingFloat: x))
@@ -133,14 +133,14 @@ final class PCM16Writer: PromptWriter {
         dataBytes += samples.count * 2
     }
 
-    func finish() throws {
+    public func finish() throws {
         if wavHeader && file.isSeekable {
             try file.patch(Self.header(rate: format.sampleRate, dataBytes: dataBytes), at: 0)
         }
         try file.commit()
     }
 
-    func abort() { file.abort() }
+    public func abort() { file.abort() }
 }
 
 /// MP3 through LAME: 8 kHz mono, 32 kbps CBR, with a LAME tag for gapless decoding.

@@ -56,10 +56,17 @@ struct PromptAudio {
 public enum Verifier {
     /// Compares `file` with `reference` (either may be any format promptc reads).
     /// - Parameter raw: how to read headerless files whose extension does not say.
+    /// - Parameter report: when given, also writes a self-contained HTML page there.
     public static func verify(file: String, reference: String, thresholds: VerifyThresholds = VerifyThresholds(),
-                              raw: RawFormat? = nil) throws -> VerifyResult {
+                              raw: RawFormat? = nil, report: String? = nil) throws -> VerifyResult {
         let a = try load(file, raw: raw)
         let b = try load(reference, raw: raw)
+        let result = compare(a, b, file: file, reference: reference, thresholds: thresholds)
+        if let path = report { try HTMLReport.write(result, file: a.samples, reference: b.samples, to: path) }
+        return result
+    }
+
+    static func compare(_ a: PromptAudio, _ b: PromptAudio, file: String, reference: String, thresholds: VerifyThresholds) -> VerifyResult {
         let identical = a.bytes == b.bytes
         let maxLag = Int(thresholds.maxLag * 8)
         let lag = Alignment.bestLag(a.samples, b.samples, maxLag: maxLag)

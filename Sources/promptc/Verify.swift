@@ -15,6 +15,7 @@ struct Verify: ParsableCommand {
           promptc verify welcome.alaw --reference old/welcome.alaw
           promptc verify welcome.alaw --source welcome.mp3
           promptc verify out/ --reference ref/ --json
+          promptc verify welcome.alaw --reference old.alaw --report report.html
         """)
 
     @Argument(help: "The prompt to check, or a folder of them.")
@@ -43,6 +44,9 @@ struct Verify: ParsableCommand {
 
     @Option(help: "Alignment search, ms each way.")
     var maxLag: Double = VerifyThresholds().maxLag
+
+    @Option(help: ArgumentHelp("Also write a self-contained HTML page: waveforms, spectra, measurements, both sounds.", valueName: "report.html"))
+    var report: String?
 
     @Flag(help: "Require the bytes to be identical.")
     var exact = false
@@ -81,6 +85,7 @@ struct Verify: ParsableCommand {
             guard FileManager.default.fileExists(atPath: other, isDirectory: &isDir), isDir.boolValue else {
                 throw ConversionError.usage("\(file) is a folder, so \(other) must be one too")
             }
+            if report != nil { throw ConversionError.usage("--report draws one pair; give a file, not a folder") }
             let mine = Set(Verifier.listFiles(file)), theirs = Set(Verifier.listFiles(other))
             missing = theirs.subtracting(mine).sorted()
             extra = mine.subtracting(theirs).sorted()
@@ -90,7 +95,7 @@ struct Verify: ParsableCommand {
             }
             results = list
         } else {
-            results = [try Verifier.verify(file: file, reference: other, thresholds: t, raw: raw)]
+            results = [try Verifier.verify(file: file, reference: other, thresholds: t, raw: raw, report: report)]
         }
         if json {
             let encoder = JSONEncoder()

@@ -84,3 +84,37 @@ struct VerifyTests {
         #expect(try runPromptc(["verify", good]).status != 0)
     }
 }
+
+@Suite("verify --report")
+struct ReportTests {
+    @Test("the HTML page is self-contained and holds the plots' data, the measurements and both sounds")
+    func report() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let page = dir.appendingPathComponent("report.html").path
+        let r = try runPromptc(["verify", fixture("verify/quiet-6db.alaw"), "--reference", fixture("reference/speech-44k-cbr128.ffmpeg.alaw"), "--report", page])
+        #expect(r.status == 1)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>\n"))
+        for tag in ["html", "head", "body", "svg", "table", "h1", "h2"] {
+            #expect(html.components(separatedBy: "<\(tag)").count == html.components(separatedBy: "</\(tag)>").count, "<\(tag)> balanced")
+        }
+        // No network resources: nothing is loaded from elsewhere.
+        #expect(!html.contains("src=\"http") && !html.contains("href=") && !html.contains("url("))
+        // Plot data: two envelopes of 2000 points, two spectra of 257 points.
+        let polylines = html.components(separatedBy: "points=\"").dropFirst().map { $0.prefix { $0 != "\"" }.split(separator: " ").count }
+        #expect(polylines == [2000, 2000, 257, 257])
+        // Measurements as JSON.
+        let json = html.components(separatedBy: "<script type=\"application/json\" id=\"measurements\">")[1].components(separatedBy: "</script>")[0]
+        let m = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        #expect(abs((m?["levelDifferenceDB"] as? Double ?? 0) + 6) < 0.1 && m?["passed"] as? Bool == false)
+        // Both sounds: WAV data that decodes to the prompts' 4 s at 8 kHz.
+        let players = html.components(separatedBy: "src=\"data:audio/wav;base64,").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(players.count == 2)
+        for (i, b64) in players.enumerated() {
+            let wav = dir.appendingPathComponent("p\(i).wav").path
+            try Data(base64Encoded: b64)!.write(to: URL(fileURLWithPath: wav))
+            let decoded = try decodeMono(wav)
+            #expect(decoded.rate == 8000 && decoded.samples.count == 32000)
+        }
+    }
+}
