@@ -20,6 +20,8 @@ public final class ByteSource {
     private let headLimit = 1 << 20
     private var position: Int64 = 0
     private var streamPosition: Int64 = 0   // bytes consumed from the pipe
+    /// Pipes: answer forward seeks past the data read so far with an error (see `seek`).
+    public var refuseForwardSeeks = false
 
     /// Opens a path ("-" is standard input). Errors name the file and the reason.
     public init(path: String) throws {
@@ -93,7 +95,10 @@ public final class ByteSource {
             position = target
             return position
         }
-        // Forwards on a pipe: read and discard.
+        // Forwards on a pipe, past what has arrived: refuse. Reading and discarding would
+        // swallow the stream (libsndfile "jumps over" a WAV data chunk to look for more
+        // chunks, as if every virtual file were seekable) and could never come back.
+        if refuseForwardSeeks { return -1 }
         position = streamPosition
         var scratch = [UInt8](repeating: 0, count: 65536)
         while position < target {

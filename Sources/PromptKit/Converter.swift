@@ -39,6 +39,9 @@ public struct ConversionOptions: Sendable {
     public var mp3FastPath = true
     /// The decoder settings the MP3 fast path uses (see ``MP3DecodeHints/narrowband``).
     public var narrowbandHints: MP3DecodeHints = .narrowband
+    /// Decode on a read-ahead thread (two cores for one file). Batch turns it off and
+    /// converts several files at once instead.
+    public var decodeAhead = true
     /// Frames read from the decoder per block; large enough that handing blocks between threads costs little.
     public var blockFrames = 16384
 
@@ -142,7 +145,7 @@ public enum Converter {
             // One output rate and cheap decoding (PCM): the resampler's first stage joins the
             // decoder thread, balancing the two cores. For MP3 the decoder is the heavy side
             // already (30-minute MP3 to .alaw: 1.62 s with the split, 1.39 s without).
-            if rates.count == 1, !source.isCompressed, let pre = resampler.detachPreDecimator() { frontStages.append(pre) }
+            if options.decodeAhead, rates.count == 1, !source.isCompressed, let pre = resampler.detachPreDecimator() { frontStages.append(pre) }
             branches.append(Branch(rate: rate, chain: StageChain([resampler, overs]), overs: overs,
                                    writers: writers.filter { $0.format.sampleRate == rate }))
         }
@@ -156,7 +159,9 @@ public enum Converter {
             b.frames += samples.count
         }
 
-        let decoder = ReadAhead(source: source, front: front, blockFrames: options.blockFrames)
+        let decoder: BlockProducer = options.decodeAhead
+            ? ReadAhead(source: source, front: front, blockFrames: options.blockFrames)
+            : InlineBlocks(source: source, front: front, blockFrames: options.blockFrames)
         do {
             while let (mono, n) = try decoder.next() {
                 inputFrames += n

@@ -6,7 +6,7 @@ import Foundation
 /// (mixdown, guards) there too, handing over finished mono blocks through a fixed pool:
 /// the decoder and the resampler then run on two cores at once, and memory stays at
 /// `depth` blocks whatever the input's length.
-final class ReadAhead: @unchecked Sendable {
+final class ReadAhead: BlockProducer, @unchecked Sendable {
     private let source: AudioSource
     private let front: StageChain
     private let blockFrames: Int
@@ -89,4 +89,47 @@ final class ReadAhead: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
+}
+
+/// Where the conversion loop gets its blocks from: a read-ahead thread, or inline.
+protocol BlockProducer: AnyObject {
+    func next() throws -> (samples: [Float], frames: Int)?
+    func recycle(_ block: [Float])
+    func cancel()
+}
+
+/// Decodes and runs the front chain on the caller's thread (batch workers, where the
+/// parallelism comes from converting several files at once).
+final class InlineBlocks: BlockProducer {
+    private let source: AudioSource
+    private let front: StageChain
+    private let blockFrames: Int
+    private var interleaved: [Float]
+    private var spare: [Float] = []
+    private var done = false
+
+    init(source: AudioSource, front: StageChain, blockFrames: Int) {
+        self.source = source
+        self.front = front
+        self.blockFrames = blockFrames
+        interleaved = [Float](repeating: 0, count: blockFrames * source.channels)
+    }
+
+    func next() throws -> (samples: [Float], frames: Int)? {
+        if done { return nil }
+        var block = spare
+        block.removeAll(keepingCapacity: true)
+        let n = try interleaved.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, frames: blockFrames) }
+        if n == 0 {
+            done = true
+            front.drain(into: &block)
+        } else {
+            let count = n * source.channels
+            interleaved.withUnsafeBufferPointer { front.process(UnsafeBufferPointer(rebasing: $0[0..<count]), into: &block) }
+        }
+        return (block, n)
+    }
+
+    func recycle(_ block: [Float]) { spare = block }
+    func cancel() {}
 }

@@ -118,24 +118,7 @@ public enum Verifier {
     }
 
     /// Relative paths of the regular, non-hidden files under `dir`, sorted.
-    public static func listFiles(_ dir: String) -> [String] {
-        var out: [String] = []
-        func walk(_ rel: String) {
-            let path = rel.isEmpty ? dir : dir + "/" + rel
-            guard let d = opendir(path) else { return }
-            defer { closedir(d) }
-            while let e = readdir(d) {
-                let name = withUnsafePointer(to: e.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-                if name.hasPrefix(".") { continue }
-                let child = rel.isEmpty ? name : rel + "/" + name
-                var st = stat()
-                guard stat(dir + "/" + child, &st) == 0 else { continue }
-                if (st.st_mode & S_IFMT) == S_IFDIR { walk(child) } else if (st.st_mode & S_IFMT) == S_IFREG { out.append(child) }
-            }
-        }
-        walk("")
-        return out.sorted()
-    }
+    public static func listFiles(_ dir: String) -> [String] { FileTree.list(dir) }
 
     // MARK: Loading
 

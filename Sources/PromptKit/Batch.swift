@@ -1,0 +1,391 @@
+import AudioIO
+import DSP
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Settings of `promptc batch`.
+public struct BatchOptions: Sendable {
+    public var formats: [PromptFormat] = [.alaw]
+    /// Globs on the path relative to its source folder (or the file name); `*` crosses `/`.
+    public var include: [String] = []
+    public var exclude: [String] = []
+    public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public var force = false
+    public var prune = false
+    public var failFast = false
+    public var conversion = ConversionOptions()
+
+    public init() {}
+
+    /// What must match for an existing output to count as up to date.
+    var fingerprint: String {
+        let c = conversion
+        return "promptc-1|\(c.channel.map(String.init) ?? "mean")|\(c.quality.passbandEdge)/\(c.quality.stopbandEdge)/\(c.quality.attenuationDB)|fast=\(c.mp3FastPath)|strict=\(c.strict)"
+    }
+}
+
+/// What happened to one input.
+public struct BatchItemReport: Sendable, Codable {
+    public enum Status: String, Sendable, Codable { case converted, unchanged, skipped, failed, conflict }
+    public var source: String
+    public var status: Status
+    public var inputFormat: String?
+    public var durationSeconds: Double?
+    public var outputs: [String]
+    public var warnings: [String]
+    public var error: String?
+    public var seconds: Double
+}
+
+/// The outcome of a batch run.
+public struct BatchReport: Sendable, Codable {
+    public var items: [BatchItemReport]
+    /// Outputs whose source is gone (removed when `prune` was set).
+    public var orphans: [String]
+    public var pruned: Bool
+    public var audioSeconds: Double
+    public var wallSeconds: Double
+    public var interrupted: Bool
+
+    public func count(_ s: BatchItemReport.Status) -> Int { items.filter { $0.status == s }.count }
+    public var succeeded: Bool { count(.failed) == 0 && count(.conflict) == 0 }
+}
+
+/// Converts trees of recordings into mirrored trees of prompts, in parallel and
+/// incrementally (see ``BatchManifest``).
+public final class BatchConverter: @unchecked Sendable {
+    public let sources: [String]
+    public let outputDirectory: String
+    public let options: BatchOptions
+    /// Called (under a lock, from worker threads) after each item; for progress output.
+    public var onItem: ((BatchItemReport, _ done: Int, _ total: Int, _ audioSeconds: Double) -> Void)?
+    /// Called once the plan is known: how many inputs will be looked at.
+    public var onPlan: ((_ total: Int) -> Void)?
+
+    private let lock = NSLock()
+
+    public init(sources: [String], outputDirectory: String, options: BatchOptions) {
+        self.sources = sources
+        self.outputDirectory = outputDirectory.hasSuffix("/") && outputDirectory.count > 1 ? String(outputDirectory.dropLast()) : outputDirectory
+        self.options = options
+    }
+
+    struct Job: Sendable {
+        var path: String          // as given / found
+        var relative: String      // mirrored path, extension included
+        var givenByName: Bool
+    }
+
+    /// What the workers share, behind `lock`.
+    private final class Progress: @unchecked Sendable {
+        var next = 0, done = 0
+        var audioSeconds = 0.0
+        var stop = false
+        var results: [BatchItemReport] = []
+    }
+
+    /// Audio-looking extensions: a file with one of these that does not decode is a failure,
+    /// not a skip.
+    static let audioExtensions: Set<String> = ["mp3", "mp2", "mp1", "mpa", "wav", "wave", "flac", "ogg", "oga", "opus", "aif",
+                                               "aiff", "aifc", "au", "snd", "caf", "w64", "rf64", "m4a", "aac", "amr", "wma",
+                                               "alaw", "al", "alw", "ulaw", "ul", "mu", "ulw", "pcm", "sln", "slin", "raw", "sln16"]
+
+    public func run() throws -> BatchReport {
+        let start = Date()
+        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        var manifest = try BatchManifest.load(outputDirectory)
+        var items: [BatchItemReport] = []
+
+        // 1. Find inputs.
+        var jobs: [Job] = []
+        let outAbs = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path
+        for src in sources {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: src, isDirectory: &isDir) else {
+                throw ConversionError.usage("\(src): no such file or folder")
+            }
+            if isDir.boolValue {
+                for rel in FileTree.list(src, includeHiddenFiles: true, skipping: outAbs) {
+                    jobs.append(Job(path: src + "/" + rel, relative: rel, givenByName: false))
+                }
+            } else {
+                jobs.append(Job(path: src, relative: (src as NSString).lastPathComponent, givenByName: true))
+            }
+        }
+        jobs = jobs.filter { j in
+            let name = (j.relative as NSString).lastPathComponent
+            let included = options.include.isEmpty || options.include.contains { fnmatch($0, j.relative, 0) == 0 || fnmatch($0, name, 0) == 0 }
+            let excluded = options.exclude.contains { fnmatch($0, j.relative, 0) == 0 || fnmatch($0, name, 0) == 0 }
+            return included && !excluded
+        }
+
+        // 2. Recognise audio by content; skip the rest with a note.
+        var audio: [Job] = []
+        for j in jobs {
+            // Named inputs are converted whatever they hold (the decoder says why one fails);
+            // not probing them here also keeps a pipe named on the command line unread.
+            if j.givenByName { audio.append(j); continue }
+            let ext = AudioDecoder.fileExtension(j.path)
+            let head = (try? ByteSource(path: j.path).peekOrThrow(65536)) ?? []
+            let kind = head.isEmpty ? DetectedFormat.unknown : AudioDecoder.detect(head, fileExtension: ext)
+            if kind == .text || kind == .unknown || head.isEmpty {
+                if Self.audioExtensions.contains(ext.lowercased()) {
+                    audio.append(j)   // looks like audio by name: let the decoder say why it fails
+                } else {
+                    items.append(BatchItemReport(source: j.path, status: .skipped, outputs: [], warnings: [],
+                                                 error: kind == .text ? "not audio (text)" : "not audio", seconds: 0))
+                }
+            } else {
+                audio.append(j)
+            }
+        }
+
+        // 3. Conflicts: two inputs that would write the same output, reported before any work.
+        var writers: [String: [Job]] = [:]
+        for j in audio { for o in outputs(j) { writers[o.path, default: []].append(j) } }
+        let conflicted = Set(writers.values.filter { $0.count > 1 }.flatMap { $0.map(\.path) })
+        for (path, js) in writers.sorted(by: { $0.key < $1.key }) where js.count > 1 {
+            for j in js {
+                items.append(BatchItemReport(source: j.path, status: .conflict, outputs: [path], warnings: [],
+                                             error: "\(js.map(\.path).joined(separator: " and ")) would both write \(path); nothing was written for them",
+                                             seconds: 0))
+            }
+        }
+        audio = audio.filter { !conflicted.contains($0.path) }
+        let planned = Set(audio.flatMap { outputs($0).map(\.path) })
+        onPlan?(audio.count)
+
+        // 4. Orphans: outputs in the manifest whose source is no longer among the inputs.
+        let present = Set(jobs.map(\.relative))
+        let orphans = manifest.outputs.filter { o in
+            !planned.contains(outputDirectory + "/" + o) && !present.contains(manifest.entry(o)?.source ?? "")
+        }.sorted()
+        if options.prune {
+            for o in orphans {
+                unlink(outputDirectory + "/" + o)
+                manifest.remove(o)
+            }
+        }
+
+        // 5. Convert, in parallel: each worker takes the next input until none are left.
+        let fingerprint = options.fingerprint
+        let progress = Progress()
+        let journal = try manifest.openJournal()
+        let frozen = manifest
+        let work = audio
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(options.jobs, work.count)) {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                while true {
+                    lock.lock()
+                    if progress.stop || progress.next >= work.count { lock.unlock(); return }
+                    let job = work[progress.next]
+                    progress.next += 1
+                    lock.unlock()
+                    let item = convertOne(job, outputs: outputs(job), manifest: frozen, fingerprint: fingerprint, journal: journal)
+                    lock.lock()
+                    progress.results.append(item)
+                    progress.done += 1
+                    if item.status == .converted { progress.audioSeconds += item.durationSeconds ?? 0 }
+                    if item.status == .failed && options.failFast { progress.stop = true }
+                    onItem?(item, progress.done, work.count, progress.audioSeconds)
+                    lock.unlock()
+                }
+            }
+            thread.start()
+        }
+        group.wait()
+        journal.close()
+        manifest.absorbJournal()
+        try manifest.save()
+        items += progress.results.sorted { $0.source < $1.source }
+        return BatchReport(items: items, orphans: orphans, pruned: options.prune, audioSeconds: progress.audioSeconds,
+                           wallSeconds: Date().timeIntervalSince(start), interrupted: false)
+    }
+
+    /// The mirrored outputs of one input: its relative path, one extension per format.
+    func outputs(_ j: Job) -> [OutputTarget] {
+        let base = (j.relative as NSString).deletingPathExtension
+        return options.formats.map { OutputTarget(path: outputDirectory + "/" + base + "." + $0.fileExtension, format: $0) }
+    }
+
+    private func convertOne(_ job: Job, outputs: [OutputTarget], manifest: BatchManifest, fingerprint: String,
+                            journal: BatchManifest.Journal) -> BatchItemReport {
+        let t0 = Date()
+        var st = stat()
+        guard stat(job.path, &st) == 0 else {
+            return BatchItemReport(source: job.path, status: .failed, outputs: [], warnings: [], error: "\(job.path): cannot read", seconds: 0)
+        }
+        let size = Int64(st.st_size), mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        let rels = outputs.map { String($0.path.dropFirst(outputDirectory.count + 1)) }
+        var hash: String?
+        if !options.force {
+            let entries = rels.map { manifest.entry($0) }
+            let allPresent = zip(outputs, entries).allSatisfy { o, e in e != nil && access(o.path, F_OK) == 0 }
+            if allPresent, entries.allSatisfy({ $0!.settings == fingerprint && $0!.source == job.relative }) {
+                if entries.allSatisfy({ $0!.size == size && $0!.mtime == mtime }) {
+                    return BatchItemReport(source: job.path, status: .unchanged, outputs: outputs.map(\.path), warnings: [], error: nil,
+                                           seconds: Date().timeIntervalSince(t0))
+                }
+                hash = try? ContentHash.file(job.path)
+                if let h = hash, entries.allSatisfy({ $0!.hash == h }) {
+                    // Touched but the same bytes: record the new time so the next run skips the hash.
+                    for r in rels { journal.append(r, BatchManifest.Entry(source: job.relative, size: size, mtime: mtime, hash: h, settings: fingerprint)) }
+                    return BatchItemReport(source: job.path, status: .unchanged, outputs: outputs.map(\.path), warnings: [], error: nil,
+                                           seconds: Date().timeIntervalSince(t0))
+                }
+            }
+        }
+        do {
+            for o in outputs {
+                try FileManager.default.createDirectory(atPath: (o.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            }
+            var c = options.conversion
+            c.overwrite = true
+            c.decodeAhead = false
+            let report = try Converter.convert(input: job.path, outputs: outputs, options: c)
+            let h = try hash ?? ContentHash.file(job.path)
+            for r in rels { journal.append(r, BatchManifest.Entry(source: job.relative, size: size, mtime: mtime, hash: h, settings: fingerprint)) }
+            return BatchItemReport(source: job.path, status: .converted, inputFormat: report.inputFormat, durationSeconds: report.inputSeconds,
+                                   outputs: outputs.map(\.path), warnings: report.warnings, error: nil, seconds: Date().timeIntervalSince(t0))
+        } catch {
+            return BatchItemReport(source: job.path, status: .failed, outputs: [], warnings: [], error: "\(error)",
+                                   seconds: Date().timeIntervalSince(t0))
+        }
+    }
+}
+
+/// The record, kept in OUTDIR, of which source content and settings made each output.
+///
+/// `.promptc-manifest.json` is rewritten atomically at the end of a run; during a run,
+/// each finished output appends one line to `.promptc-journal` (after its file was
+/// renamed into place). An interrupted run leaves a consistent manifest plus a journal,
+/// which the next run folds in: it resumes where the last one stopped.
+public struct BatchManifest: Sendable {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var source: String
+        public var size: Int64
+        public var mtime: Int64
+        public var hash: String
+        public var settings: String
+    }
+    struct File: Codable { var version: Int; var outputs: [String: Entry] }
+    struct JournalLine: Codable { var output: String; var entry: Entry }
+
+    let directory: String
+    private(set) var entries: [String: Entry]
+    var outputs: [String] { Array(entries.keys) }
+    var manifestPath: String { directory + "/.promptc-manifest.json" }
+    var journalPath: String { directory + "/.promptc-journal" }
+
+    static func load(_ directory: String) throws -> BatchManifest {
+        var m = BatchManifest(directory: directory, entries: [:])
+        if let data = FileManager.default.contents(atPath: m.manifestPath) {
+            m.entries = (try? JSONDecoder().decode(File.self, from: data))?.outputs ?? [:]
+        }
+        m.absorbJournal()
+        return m
+    }
+
+    func entry(_ output: String) -> Entry? { entries[output] }
+    mutating func remove(_ output: String) { entries[output] = nil }
+
+    /// Folds the journal of an earlier (perhaps interrupted) run into the entries.
+    mutating func absorbJournal() {
+        guard let data = FileManager.default.contents(atPath: journalPath) else { return }
+        for line in data.split(separator: UInt8(ascii: "\n")) {
+            if let l = try? JSONDecoder().decode(JournalLine.self, from: Data(line)) { entries[l.output] = l.entry }
+        }
+    }
+
+    /// Writes the manifest atomically and empties the journal.
+    func save() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let out = try OutputFile(path: manifestPath, overwrite: true)
+        try out.write([UInt8](try encoder.encode(File(version: 1, outputs: entries))))
+        try out.commit()
+        unlink(journalPath)
+    }
+
+    func openJournal() throws -> Journal { try Journal(path: journalPath) }
+
+    /// Append-only log of finished outputs; one write per line, flushed to disk.
+    final class Journal: @unchecked Sendable {
+        private let fd: Int32
+        private let lock = NSLock()
+        init(path: String) throws {
+            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if fd < 0 { throw AudioIOError(.writeFailed, path, "cannot open: \(String(cString: strerror(errno)))") }
+        }
+        func append(_ output: String, _ entry: Entry) {
+            guard var line = try? JSONEncoder().encode(JournalLine(output: output, entry: entry)) else { return }
+            line.append(UInt8(ascii: "\n"))
+            lock.lock(); defer { lock.unlock() }
+            _ = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+        }
+        func close() { _ = Glibc.close(fd) }
+    }
+}
+
+/// A fast 64-bit content fingerprint (not cryptographic): it only has to notice that
+/// a recording changed.
+enum ContentHash {
+    static func file(_ path: String) throws -> String {
+        let source = try ByteSource(path: path)
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var total: UInt64 = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { source.read($0.baseAddress!, $0.count) }
+            if n < 0 { throw AudioIOError(.unreadable, path, "cannot read") }
+            if n == 0 { break }
+            total &+= UInt64(n)
+            buffer.withUnsafeBytes { raw in
+                var i = 0
+                while i + 8 <= n {
+                    h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x0000_0100_0000_01B3
+                    h ^= h >> 29
+                    i += 8
+                }
+                while i < n { h = (h ^ UInt64(raw[i])) &* 0x0000_0100_0000_01B3; i += 1 }
+            }
+        }
+        h ^= total
+        return String(h, radix: 16)
+    }
+}
+
+/// Relative paths of the regular files under a folder, sorted.
+public enum FileTree {
+    /// - Parameters:
+    ///   - includeHiddenFiles: list `.name` files too (hidden folders are never entered).
+    ///   - skipping: an absolute folder not to enter (the output folder inside a source).
+    public static func list(_ dir: String, includeHiddenFiles: Bool = false, skipping: String? = nil) -> [String] {
+        var out: [String] = []
+        func walk(_ rel: String) {
+            let path = rel.isEmpty ? dir : dir + "/" + rel
+            if let s = skipping, URL(fileURLWithPath: path).standardizedFileURL.path == s { return }
+            guard let d = opendir(path) else { return }
+            defer { closedir(d) }
+            while let e = readdir(d) {
+                let name = withUnsafePointer(to: e.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+                if name == "." || name == ".." { continue }
+                let child = rel.isEmpty ? name : rel + "/" + name
+                var st = stat()
+                guard stat(dir + "/" + child, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR {
+                    if !name.hasPrefix(".") { walk(child) }
+                } else if (st.st_mode & S_IFMT) == S_IFREG && (includeHiddenFiles || !name.hasPrefix(".")) {
+                    out.append(child)
+                }
+            }
+        }
+        walk("")
+        return out.sorted()
+    }
+}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import PromptKit
+
+struct Batch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert files and folders of recordings into a mirrored tree of prompts.",
+        discussion: """
+        Folders are searched recursively; the relative tree is mirrored under OUTDIR, one
+        file per format. Inputs are recognised by content: other files are skipped with a
+        note, but a file that looks like audio by name and does not decode is a failure.
+        A manifest in OUTDIR makes the next run convert only what changed.
+
+        Examples:
+          promptc batch recordings/ -o prompts/ --format alaw,ulaw,sln
+          promptc batch a.mp3 b.wav studio/ -o out/ --exclude 'drafts/*' -j 2
+          promptc batch recordings/ -o prompts/ --prune --json-report report.json
+        """)
+
+    @Argument(help: "Recordings and folders of recordings.")
+    var sources: [String]
+
+    @Option(name: .shortAndLong, help: "The output folder (created if missing).")
+    var output: String
+
+    @Option(help: ArgumentHelp("Formats to write, comma-separated: alaw, ulaw, sln, sln16, wav, wav16, mp3.", valueName: "list"))
+    var format: String = "alaw"
+
+    @Option(help: ArgumentHelp("Only inputs whose relative path or name matches (repeatable).", valueName: "glob"))
+    var include: [String] = []
+
+    @Option(help: ArgumentHelp("Leave out inputs whose relative path or name matches (repeatable).", valueName: "glob"))
+    var exclude: [String] = []
+
+    @Option(name: .customShort("j"), help: "Parallel workers (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Convert everything, even what the manifest says is up to date.")
+    var force = false
+
+    @Flag(help: "Remove outputs whose source has disappeared.")
+    var prune = false
+
+    @Flag(help: "Stop at the first failure.")
+    var failFast = false
+
+    @Option(help: ArgumentHelp("Write a JSON report: per-file status, format, duration, outputs, warnings, errors, timings.", valueName: "file"))
+    var jsonReport: String?
+
+    @Option(help: "Use only this channel (1 = left) instead of the mean of all channels.")
+    var channel: Int?
+
+    @Flag(help: "Decode MP3 at full rate and stereo.")
+    var noFastPath = false
+
+    @Flag(help: "Fail on truncated inputs.")
+    var strict = false
+
+    @Flag(name: .shortAndLong, help: "Print only errors and the summary.")
+    var quiet = false
+
+    func formats() throws -> [PromptFormat] {
+        try format.split(separator: ",").map { name in
+            guard let f = PromptFormat(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("Unknown format '\(name)'; formats are \(PromptFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            return f
+        }
+    }
+
+    func validate() throws {
+        _ = try formats()
+        if jobs < 1 || jobs > 256 { throw ValidationError("-j must be between 1 and 256.") }
+        if let c = channel, c < 1 { throw ValidationError("--channel counts from 1 (1 = left).") }
+    }
+
+    func run() throws {
+        var options = BatchOptions()
+        options.formats = try formats()
+        options.include = include
+        options.exclude = exclude
+        options.jobs = jobs
+        options.force = force
+        options.prune = prune
+        options.failFast = failFast
+        options.conversion.channel = channel
+        options.conversion.mp3FastPath = !noFastPath
+        options.conversion.strict = strict
+        let batch = BatchConverter(sources: sources, outputDirectory: output, options: options)
+        let live = isatty(2) != 0 && !quiet
+        var err = StandardError()
+        let started = Date()
+        var lastDraw = Date.distantPast
+        batch.onItem = { item, done, total, audio in
+            if item.status == .failed {
+                if live { print("\r\u{1B}[K", terminator: "", to: &err) }
+                print("promptc: \(item.error ?? item.source)", to: &err)
+            }
+            if live {
+                guard Date().timeIntervalSince(lastDraw) > 0.2 || done == total else { return }
+                lastDraw = Date()
+                let elapsed = Date().timeIntervalSince(started)
+                let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+                print("\r\u{1B}[K\(done)/\(total) files, \(duration(audio)) of audio, \(String(format: "%.0f", audio / max(elapsed, 0.001)))x realtime, ETA \(Int(eta) / 60):\(String(format: "%02d", Int(eta) % 60))",
+                      terminator: "", to: &err)
+            } else if !quiet {
+                switch item.status {
+                case .converted: print("converted \(item.source) -> \(item.outputs.joined(separator: ", "))", to: &err)
+                case .unchanged: print("unchanged \(item.source)", to: &err)
+                default: break
+                }
+                item.warnings.forEach { print("promptc: warning: \(item.source): \($0)", to: &err) }
+            }
+        }
+        let report = try batch.run()
+        if live { print("", to: &err) }
+        for item in report.items where item.status == .skipped && !quiet {
+            print("skipped \(item.source): \(item.error ?? "not audio")", to: &err)
+        }
+        var seen = Set<String>()
+        for item in report.items where item.status == .conflict && seen.insert(item.error ?? "").inserted {
+            print("promptc: conflict: \(item.error ?? item.source)", to: &err)
+        }
+        for o in report.orphans {
+            print(report.pruned ? "pruned \(output)/\(o) (its source is gone)" : "orphaned \(output)/\(o): its source is gone (--prune removes it)", to: &err)
+        }
+        if !quiet || !report.succeeded {
+            print("\(report.count(.converted)) converted, \(report.count(.unchanged)) unchanged (skipped), \(report.count(.skipped)) not audio, \(report.count(.failed)) failed, \(report.count(.conflict)) in conflict; \(duration(report.audioSeconds)) of audio in \(String(format: "%.1f", report.wallSeconds)) s", to: &err)
+        }
+        if let path = jsonReport {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let file = try OutputFile(path: path, overwrite: true)
+            try file.write([UInt8](try encoder.encode(report)))
+            try file.commit()
+        }
+        if !report.succeeded { throw ExitCode(1) }
+    }
+}
+
+/// "12.3 s", "4:05 min" or "2.25 h".
+func duration(_ seconds: Double) -> String {
+    if seconds < 60 { return String(format: "%.1f s", seconds) }
+    if seconds < 3600 { return String(format: "%d:%02d min", Int(seconds) / 60, Int(seconds) % 60) }
+    return String(format: "%.2f h", seconds / 3600)
+}

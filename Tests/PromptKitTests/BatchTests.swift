@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+@testable import PromptKit
+
+@Suite("promptc batch")
+struct BatchTests {
+    /// A source tree: speech in a sub-folder, a text note, a .DS_Store, a corrupt MP3, a truncated MP3.
+    func makeTree(_ dir: URL) throws -> URL {
+        let src = dir.appendingPathComponent("src")
+        try FileManager.default.createDirectory(at: src.appendingPathComponent("sales/de"), withIntermediateDirectories: true)
+        let fm = FileManager.default
+        try fm.copyItem(atPath: fixture("speech/speech-44k-cbr128.mp3"), toPath: src.appendingPathComponent("welcome.mp3").path)
+        try fm.copyItem(atPath: fixture("speech/speech-16k-mono.wav"), toPath: src.appendingPathComponent("sales/hold.wav").path)
+        try fm.copyItem(atPath: fixture("formats/speech-22k.flac"), toPath: src.appendingPathComponent("sales/de/willkommen.flac").path)
+        try fm.copyItem(atPath: fixture("bad/truncated.mp3"), toPath: src.appendingPathComponent("sales/cut.mp3").path)
+        try fm.copyItem(atPath: fixture("bad/random.mp3"), toPath: src.appendingPathComponent("broken.mp3").path)
+        try Data("call Bob".utf8).write(to: src.appendingPathComponent("notes.txt"))
+        try Data([0, 0, 0, 1, 0x42, 0x75, 0x64, 0x31]).write(to: src.appendingPathComponent(".DS_Store"))
+        return src
+    }
+
+    func report(_ path: URL) throws -> [String: [String: Any]] {
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: path)) as! [String: Any]
+        var bySource: [String: [String: Any]] = [:]
+        for item in json["items"] as! [[String: Any]] { bySource[(item["source"] as! String).components(separatedBy: "/src/").last!] = item }
+        return bySource
+    }
+
+    @Test("mirrors the tree, one file per format; skips what is not audio; a bad file fails alone; JSON report")
+    func mirrorAndReport() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let src = try makeTree(dir), out = dir.appendingPathComponent("out"), json = dir.appendingPathComponent("r.json")
+        let r = try runPromptc(["batch", src.path, "-o", out.path, "--format", "alaw,sln", "-j", "2", "--json-report", json.path])
+        #expect(r.status == 1, "one input failed")
+        #expect(r.stderr.contains("broken.mp3: is not a recognised audio format"))
+        #expect(r.stderr.contains("skipped \(src.path)/notes.txt") && r.stderr.contains("skipped \(src.path)/.DS_Store"))
+        let files = FileTree.list(out.path)
+        #expect(files == ["sales/cut.alaw", "sales/cut.sln", "sales/de/willkommen.alaw", "sales/de/willkommen.sln",
+                          "sales/hold.alaw", "sales/hold.sln", "welcome.alaw", "welcome.sln"])
+        #expect(try Data(contentsOf: out.appendingPathComponent("welcome.alaw")).count == 32000)
+        #expect(try Data(contentsOf: out.appendingPathComponent("sales/de/willkommen.sln")).count == 24000)
+        let items = try report(json)
+        #expect(items["welcome.mp3"]?["status"] as? String == "converted")
+        #expect((items["welcome.mp3"]?["inputFormat"] as? String)?.hasPrefix("MP3 (MPEG-1 Layer III") == true)
+        #expect(items["welcome.mp3"]?["durationSeconds"] as? Double == 4)
+        #expect((items["welcome.mp3"]?["outputs"] as? [String])?.count == 2)
+        #expect((items["sales/cut.mp3"]?["warnings"] as? [String])?.first?.hasPrefix("truncated") == true)
+        #expect(items["broken.mp3"]?["status"] as? String == "failed" && items["broken.mp3"]?["error"] != nil)
+        #expect(items["notes.txt"]?["status"] as? String == "skipped")
+        #expect((items["sales/hold.wav"]?["seconds"] as? Double ?? -1) >= 0)
+    }
+
+    @Test("incremental: unchanged inputs are skipped; a changed source or setting converts again; --force all")
+    func incremental() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let src = try makeTree(dir), out = dir.appendingPathComponent("out")
+        try FileManager.default.removeItem(at: src.appendingPathComponent("broken.mp3"))
+        func run(_ extra: [String] = []) throws -> (Int32, String) {
+            let r = try runPromptc(["batch", src.path, "-o", out.path, "--format", "alaw,ulaw"] + extra)
+            return (r.status, r.stderr.split(separator: "\n").last.map(String.init) ?? "")
+        }
+        #expect(try run().1.hasPrefix("4 converted, 0 unchanged"))
+        #expect(try run().1.hasPrefix("0 converted, 4 unchanged"))
+        // Same bytes, new time: still unchanged (content hash).
+        let welcome = src.appendingPathComponent("welcome.mp3")
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: welcome.path)
+        #expect(try run().1.hasPrefix("0 converted, 4 unchanged"))
+        // New content under the same name.
+        try FileManager.default.removeItem(at: welcome)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-48k-abr.mp3"), toPath: welcome.path)
+        #expect(try run().1.hasPrefix("1 converted, 3 unchanged"))
+        // A different setting converts everything again.
+        #expect(try run(["--channel", "1"]).1.hasPrefix("4 converted, 0 unchanged"))
+        #expect(try run(["--channel", "1"]).1.hasPrefix("0 converted, 4 unchanged"))
+        #expect(try run(["--channel", "1", "--force"]).1.hasPrefix("4 converted"))
+        // A deleted output is made again.
+        try FileManager.default.removeItem(at: out.appendingPathComponent("sales/hold.ulaw"))
+        #expect(try run(["--channel", "1"]).1.hasPrefix("1 converted, 3 unchanged"))
+        // A vanished source: listed, then pruned.
+        try FileManager.default.removeItem(at: src.appendingPathComponent("sales/hold.wav"))
+        let listed = try runPromptc(["batch", src.path, "-o", out.path, "--format", "alaw,ulaw", "--channel", "1"])
+        #expect(listed.stderr.contains("orphaned \(out.path)/sales/hold.alaw"))
+        let pruned = try runPromptc(["batch", src.path, "-o", out.path, "--format", "alaw,ulaw", "--channel", "1", "--prune"])
+        #expect(pruned.stderr.contains("pruned \(out.path)/sales/hold.ulaw") && pruned.status == 0)
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("sales/hold.alaw").path))
+    }
+
+    @Test("two inputs that would write one output: both named, nothing written for them")
+    func conflicts() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let src = dir.appendingPathComponent("src"), out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-44k-cbr128.mp3"), toPath: src.appendingPathComponent("a.mp3").path)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-16k-mono.wav"), toPath: src.appendingPathComponent("a.wav").path)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-16k-mono.wav"), toPath: src.appendingPathComponent("b.wav").path)
+        let r = try runPromptc(["batch", src.path, "-o", out.path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("conflict: \(src.path)/a.mp3 and \(src.path)/a.wav would both write \(out.path)/a.alaw"))
+        #expect(FileTree.list(out.path) == ["b.alaw"])
+    }
+
+    @Test("--fail-fast stops at the first failure")
+    func failFast() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let r = try runPromptc(["batch", fixture("bad/random.mp3"), fixture("speech/speech-16k-mono.wav"), "-o", out.path, "-j", "1", "--fail-fast"])
+        #expect(r.status == 1)
+        #expect(FileTree.list(out.path).isEmpty)
+    }
+
+    @Test("SIGTERM mid-run: no partial files, a consistent manifest, and the next run resumes")
+    func interrupt() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let names = ["speech/speech-44k-cbr128.mp3", "speech/speech-16k-mono.wav", "formats/speech-22k.flac", "speech/speech-48k-abr.mp3"]
+        let inputs = names.map(fixture)
+        // Last input: a pipe that delivers most of a WAV and then stalls, so the worker is mid-file.
+        let fifo = dir.appendingPathComponent("stalled.wav").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: promptcBinary)
+        p.arguments = ["batch"] + inputs + [fifo, "-o", out.path, "-j", "1", "-q"]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let writer = open(fifo, O_WRONLY)      // blocks until promptc opens the pipe: the earlier files are done
+        let wav = try Data(contentsOf: URL(fileURLWithPath: fixture("speech/speech-16k-mono.wav")))
+        _ = wav.prefix(100_000).withUnsafeBytes { write(writer, $0.baseAddress!, $0.count) }   // past the 64 KB probe, short of the end
+        var sawTemporary = false
+        for _ in 0..<100 where !sawTemporary {
+            Thread.sleep(forTimeInterval: 0.02)
+            sawTemporary = (try? FileManager.default.contentsOfDirectory(atPath: out.path))?.contains { $0.contains(".promptc-") && !$0.hasPrefix(".promptc-") } ?? false
+        }
+        #expect(sawTemporary, "the stalled input's temporary file is open")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        close(writer)
+        #expect(p.terminationReason == .uncaughtSignal)
+        let left = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        #expect(!left.contains { $0.contains(".promptc-") && !$0.hasPrefix(".promptc-") }, "no temporary files: \(left)")
+        #expect(!left.contains("stalled.alaw"))
+        // Every output the journal records exists; the next run finds them all up to date.
+        let journal = (try? String(contentsOfFile: out.appendingPathComponent(".promptc-journal").path, encoding: .utf8)) ?? ""
+        #expect(journal.split(separator: "\n").count == 4, "four finished outputs journaled")
+        for name in names {
+            let base = URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent
+            #expect(left.contains(base + ".alaw"))
+        }
+        let again = try runPromptc(["batch"] + inputs + ["-o", out.path])
+        #expect(again.status == 0 && again.stderr.contains("0 converted, 4 unchanged"), "\(again.stderr)")
+    }
+}
