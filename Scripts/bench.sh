@@ -75,3 +75,37 @@ for m in 3 30; do
     printf '  %-34s %6.1f MB\n' "$(basename "$f")" "$(echo "$kb / 1024" | bc -l)"
   done
 done
+
+# Batch: 50 speech MP3s of 20 to 60 s each.
+batchdir=$data/batch50
+if [ ! -s "$batchdir/49.mp3" ]; then
+  echo "generating $batchdir"
+  mkdir -p "$batchdir"
+  for i in $(seq 0 49); do
+    seconds=$((20 + (i * 41) % 41))             # 20..60 s, spread evenly
+    sox Fixtures/speech/speech-44k-stereo.wav "$data/b.wav" repeat $((seconds / 4)) trim 0 "$seconds"
+    lame --quiet -b 128 "$data/b.wav" "$batchdir/$i.mp3"
+  done
+  rm -f "$data/b.wav"
+fi
+batch_time() { # prints wall seconds of one command
+  local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l
+}
+median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+ffloop() { for f in "$batchdir"/*.mp3; do ffmpeg -y -loglevel error -i "$f" -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn "$out/ff/$(basename "${f%.mp3}").alaw"; done; }
+mkdir -p "$out/ff"
+j2=(); j1=(); ff=(); inc=()
+for r in 1 2 3; do
+  rm -rf "$out/b2" "$out/b1"
+  j2+=("$(batch_time "$bin" batch "$batchdir" -o "$out/b2" -j 2 -q)")
+  inc+=("$(batch_time "$bin" batch "$batchdir" -o "$out/b2" -j 2 -q)")
+  j1+=("$(batch_time "$bin" batch "$batchdir" -o "$out/b1" -j 1 -q)")
+  ff+=("$(batch_time ffloop)")
+done
+J2=$(median3 "${j2[@]}"); J1=$(median3 "${j1[@]}"); FF=$(median3 "${ff[@]}"); INC=$(median3 "${inc[@]}")
+echo
+echo "## Batch: 50 speech MP3s of 20-60 s to .alaw (median of 3 runs)"
+printf '  %-34s %8.3f s\n' "promptc batch -j 2" "$J2"
+printf '  %-34s %8.3f s   -j 2 is %5.2fx faster than -j 1\n' "promptc batch -j 1" "$J1" "$(echo "$J1 / $J2" | bc -l)"
+printf '  %-34s %8.3f s   promptc -j 2 is %5.2fx faster\n' "shell loop of the ffmpeg command" "$FF" "$(echo "$FF / $J2" | bc -l)"
+printf '  %-34s %8.3f s   %4.1f%% of the first run\n' "second run, nothing changed" "$INC" "$(echo "100 * $INC / $J2" | bc -l)"
