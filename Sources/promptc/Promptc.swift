@@ -45,6 +45,13 @@ struct Promptc: ParsableCommand {
         } catch let e as ConversionError {
             fail(e)
         } catch {
+            // Usage mistakes exit 2 like every other usage error of promptc (the parser's
+            // own convention would be 64).
+            if exitCode(for: error) == .validationFailure {
+                var err = StandardError()
+                print(fullMessage(for: error), to: &err)
+                Glibc.exit(2)
+            }
             exit(withError: error)
         }
     }

@@ -99,6 +99,19 @@ struct BatchTests {
         #expect(FileTree.list(out.path) == ["b.alaw"])
     }
 
+    @Test("--include and --exclude globs; usage errors exit 2")
+    func globsAndUsage() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let src = try makeTree(dir), out = dir.appendingPathComponent("out")
+        let r = try runPromptc(["batch", src.path, "-o", out.path, "--include", "sales/*", "--exclude", "*/de/*", "--exclude", "cut.mp3"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileTree.list(out.path) == ["sales/hold.alaw"])
+        #expect(try runPromptc(["batch", src.path, "-o", out.path, "--format", "alaw,gsm"]).status == 2)
+        #expect(try runPromptc(["batch", src.path]).status == 2)
+        #expect(try runPromptc(["convert", fixture("speech/speech-8k-mono.wav")]).status == 2)
+        #expect(try runPromptc(["batch", dir.appendingPathComponent("nope").path, "-o", out.path]).status == 2)
+    }
+
     @Test("--fail-fast stops at the first failure")
     func failFast() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
