@@ -82,7 +82,7 @@ if [ ! -s "$batchdir/49.mp3" ]; then
   echo "generating $batchdir"
   mkdir -p "$batchdir"
   for i in $(seq 0 49); do
-    seconds=$((20 + (i * 41) % 41))             # 20..60 s, spread evenly
+    seconds=$((20 + i * 40 / 49))               # 20..60 s, spread evenly
     sox Fixtures/speech/speech-44k-stereo.wav "$data/b.wav" repeat $((seconds / 4)) trim 0 "$seconds"
     lame --quiet -b 128 "$data/b.wav" "$batchdir/$i.mp3"
   done
