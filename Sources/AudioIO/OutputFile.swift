@@ -62,6 +62,14 @@ public final class OutputFile {
         if n != bytes.count { throw AudioIOError(.writeFailed, path, "write failed: \(String(cString: strerror(errno)))") }
     }
 
+    /// Runs `body` with the temporary file's descriptor (after flushing), e.g. to set its
+    /// owner and mode before it is renamed into place. Does nothing for standard output.
+    public func withTemporaryDescriptor(_ body: (Int32) throws -> Void) throws {
+        try flush()
+        guard temporaryPath != nil, !done else { return }
+        try body(fd)
+    }
+
     /// Whether `patch` can work (false for standard output).
     public var isSeekable: Bool { temporaryPath != nil }
 

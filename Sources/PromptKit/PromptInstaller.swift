@@ -1,0 +1,406 @@
+import AudioIO
+import Foundation
+import G711
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where Asterisk keeps its sounds, read from `asterisk.conf`.
+public enum AsteriskConfig {
+    public static let defaultConf = "/etc/asterisk/asterisk.conf"
+    public static let defaultSounds = "/var/lib/asterisk/sounds"
+
+    /// The sounds folder: `astsoundsdir` if set, else `astdatadir/sounds`, from the
+    /// `[directories]` section (`=>` or `=`, `;` comments, `(!)` template marks).
+    public static func soundsDirectory(conf text: String) -> String? {
+        var inDirectories = false
+        var values: [String: String] = [:]
+        for raw in text.split(whereSeparator: \.isNewline) {
+            let line = raw.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
+                .trimmingCharacters(in: .whitespaces) ?? ""
+            if line.isEmpty { continue }
+            if line.hasPrefix("[") {
+                let name = line.dropFirst().prefix { $0 != "]" }
+                inDirectories = name.trimmingCharacters(in: .whitespaces) == "directories"
+                continue
+            }
+            guard inDirectories else { continue }
+            let parts = line.contains("=>") ? line.components(separatedBy: "=>") : line.components(separatedBy: "=")
+            guard parts.count >= 2 else { continue }
+            values[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1...].joined(separator: "=").trimmingCharacters(in: .whitespaces)
+        }
+        if let s = values["astsoundsdir"], !s.isEmpty { return s }
+        if let d = values["astdatadir"], !d.isEmpty { return d + "/sounds" }
+        return nil
+    }
+
+    /// The sounds folder to use: explicit, else from a conf file (given or the default one
+    /// when it exists), else /var/lib/asterisk/sounds.
+    public static func resolve(soundsDir: String?, confPath: String?) throws -> String {
+        if let s = soundsDir { return s }
+        let path = confPath ?? defaultConf
+        if let data = FileManager.default.contents(atPath: path) {
+            return soundsDirectory(conf: String(decoding: data, as: UTF8.self)) ?? defaultSounds
+        }
+        if confPath != nil { throw ConversionError.usage("\(path): cannot read the Asterisk configuration") }
+        return defaultSounds
+    }
+}
+
+/// The rules a prompt name must follow to be found by `Playback()` and to survive dialplan
+/// argument parsing.
+public enum PromptName {
+    static let forbidden: Set<Character> = [",", "|", "(", ")", "\"", ";", " ", "'", "\\", "$", "{", "}", "[", "]"]
+
+    /// Nil when fine, else the reason and a safe suggestion.
+    public static func problem(_ name: String, what: String = "name") -> String? {
+        let suggestion = suggest(name)
+        func bad(_ why: String) -> String { "\(what) '\(name)' \(why); try '\(suggestion)'" }
+        if name.isEmpty { return "\(what) is empty" }
+        if name.hasPrefix("/") { return bad("is an absolute path") }
+        if name.split(separator: "/").contains("..") || name == ".." { return bad("contains '..'") }
+        if what == "name" && name.contains("/") { return bad("contains '/' (use --subdir for folders)") }
+        if name.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { return bad("is hidden (starts with '.')") }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return bad("contains control characters") }
+        if let c = name.first(where: { forbidden.contains($0) }) { return bad("contains '\(c)', which breaks dialplan arguments") }
+        let ext = AudioDecoder.fileExtension(name)
+        if !ext.isEmpty, PromptFormat.forExtension(ext.lowercased()) != nil || ext.lowercased() == "gsm" {
+            return ext == ext.lowercased() ? bad("has an extension; Asterisk names prompts without one")
+                : bad("has an upper-case extension, which Asterisk never finds")
+        }
+        return nil
+    }
+
+    /// A safe version of a name: lower case, separators as '-', forbidden characters dropped.
+    public static func suggest(_ name: String) -> String {
+        var base = (name as NSString).lastPathComponent
+        let ext = AudioDecoder.fileExtension(base)
+        if !ext.isEmpty, PromptFormat.forExtension(ext.lowercased()) != nil { base = (base as NSString).deletingPathExtension }
+        var out = ""
+        for ch in base.lowercased() {
+            if ch.isLetter || ch.isNumber || ch == "-" || ch == "_" || ch == "." { out.append(ch) }
+            else if ch == " " || ch == "/" || ch == "," { if !out.hasSuffix("-") { out.append("-") } }
+        }
+        while out.hasPrefix(".") || out.hasPrefix("-") { out.removeFirst() }
+        return out.isEmpty ? "prompt" : out
+    }
+}
+
+/// Settings of `promptc install`.
+public struct InstallOptions: Sendable {
+    public var name: String?
+    public var lang = "en"
+    public var subdir = "custom"
+    public var formats: [PromptFormat] = [.alaw, .ulaw, .sln]
+    public var soundsDir: String
+    /// user:group to own the files; nil = asterisk:asterisk when that user exists.
+    public var owner: String?
+    public var replace = false
+    public var dryRun = false
+    public var conversion = ConversionOptions()
+
+    public init(soundsDir: String) { self.soundsDir = soundsDir }
+}
+
+/// What an install did (or, with dry-run, would do) for one prompt.
+public struct InstalledPrompt: Sendable, Codable, Equatable {
+    public var name: String
+    public var lang: String
+    public var subdir: String
+    /// Files written (absolute).
+    public var files: [String]
+    /// Files that existed and were replaced or removed, and where their backup is.
+    public var backups: [Backup]
+    public var warnings: [String]
+    public struct Backup: Sendable, Codable, Equatable {
+        public var original: String
+        public var backup: String
+        public var removed: Bool   // a sibling removed (true) or a file replaced (false)
+    }
+    /// The dialplan application line that plays it.
+    public var dialplan: String { "Playback(\(subdir.isEmpty ? "" : subdir + "/")\(name))" }
+}
+
+/// Installs prompts into an Asterisk sounds tree, safely while calls are playing them:
+/// each file is prepared under a temporary name in its folder and renamed into place;
+/// if any format of a prompt fails, none of its files change. Replaced files are kept
+/// in `<sounds>/.promptc-backup/`, and `<sounds>/.promptc-install.json` records every
+/// install so that `uninstall` removes exactly that and restores the backups.
+public final class PromptInstaller {
+    public let options: InstallOptions
+    var manifestPath: String { options.soundsDir + "/.promptc-install.json" }
+
+    public init(options: InstallOptions) { self.options = options }
+
+    struct Manifest: Codable { var installs: [Record] }
+    struct Record: Codable { var time: String; var prompts: [InstalledPrompt] }
+
+    /// Groups sources into prompts: a recording is converted to every format; prompt files
+    /// (Asterisk extensions) of one name are copied as they are.
+    struct PromptSource { var name: String; var recording: String?; var files: [(path: String, format: PromptFormat)] }
+
+    func plan(_ sources: [String]) throws -> [PromptSource] {
+        var expanded: [String] = []
+        for s in sources {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: s, isDirectory: &isDir) else { throw ConversionError.usage("\(s): no such file or folder") }
+            if isDir.boolValue { expanded += FileTree.list(s).map { s + "/" + $0 } } else { expanded.append(s) }
+        }
+        var prompts: [String: PromptSource] = [:]
+        var order: [String] = []
+        for path in expanded {
+            let ext = AudioDecoder.fileExtension(path)
+            let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            let name = options.name ?? base
+            if prompts[name] == nil { prompts[name] = PromptSource(name: name, recording: nil, files: []); order.append(name) }
+            // Raw prompt files are prompts; a WAV is one only if Asterisk can play it as it is,
+            // otherwise it is a recording to convert.
+            let asPrompt: PromptFormat? = {
+                guard let f = PromptFormat.forExtension(ext), f != .mp3 else { return nil }
+                if f == .wav || f == .wav16 { return (try? PromptCheck.formatProblem(path, format: f)) == .some(nil) ? f : nil }
+                return f
+            }()
+            if let f = asPrompt {
+                prompts[name]!.files.append((path, f))
+            } else {
+                if prompts[name]!.recording != nil { throw ConversionError.usage("two recordings for the prompt '\(name)': \(prompts[name]!.recording!) and \(path)") }
+                prompts[name]!.recording = path
+            }
+        }
+        if options.name != nil && order.count > 1 { throw ConversionError.usage("--name gives one name, but there are several prompts") }
+        return order.map { prompts[$0]! }
+    }
+
+    /// Installs every prompt; returns what was done.
+    public func install(_ sources: [String]) throws -> [InstalledPrompt] {
+        for (value, what) in [(options.lang, "language"), (options.subdir, "subdir")] where !value.isEmpty {
+            if let p = PromptName.problem(value, what: what) { throw ConversionError.usage(p) }
+        }
+        let prompts = try plan(sources)
+        for p in prompts { if let problem = PromptName.problem(p.name) { throw ConversionError.usage(problem) } }
+        let (uid, gid) = try owner()
+        var done: [InstalledPrompt] = []
+        for p in prompts { done.append(try installOne(p, uid: uid, gid: gid)) }
+        if !options.dryRun && !done.isEmpty {
+            var m = loadManifest()
+            m.installs.append(Record(time: ISO8601DateFormatter().string(from: Date()), prompts: done))
+            try saveManifest(m)
+        }
+        return done
+    }
+
+    private func folder() -> String {
+        [options.soundsDir, options.lang, options.subdir].filter { !$0.isEmpty }.joined(separator: "/")
+    }
+
+    private func installOne(_ p: PromptSource, uid: uid_t?, gid: gid_t?) throws -> InstalledPrompt {
+        let dir = folder()
+        let writes: [(path: String, format: PromptFormat)] = p.recording != nil
+            ? options.formats.map { (dir + "/" + p.name + "." + $0.fileExtension, $0) }
+            : p.files.map { (dir + "/" + p.name + "." + AudioDecoder.fileExtension($0.path), $0.format) }
+        let targets = Set(writes.map(\.path))
+        // Existing files of this name in the folder: the same targets (replaced) and siblings.
+        let existing = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.filter {
+            ($0 as NSString).deletingPathExtension == p.name && !$0.hasPrefix(".")
+        }.map { dir + "/" + $0 }.sorted() ?? []
+        let replaced = existing.filter { targets.contains($0) }
+        let siblings = existing.filter { !targets.contains($0) }
+        var warnings: [String] = []
+        if !replaced.isEmpty && !options.replace {
+            throw ConversionError.failed("\(p.name): already installed (\(replaced.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))); use --replace to replace it (the old files are kept as a backup)")
+        }
+        if !siblings.isEmpty {
+            let list = siblings.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
+            warnings.append(options.replace ? "removed sibling formats Asterisk might pick instead: \(list) (backed up)"
+                                            : "other formats of '\(p.name)' stay in \(dir): \(list); Asterisk may play them instead (use --replace to remove them)")
+        }
+        let stamp = String(Int(Date().timeIntervalSince1970 * 1000))
+        let backupRoot = options.soundsDir + "/.promptc-backup/" + stamp
+        func backupPath(_ original: String) -> String { backupRoot + "/" + String(original.dropFirst(options.soundsDir.count + 1)) }
+        var backups: [InstalledPrompt.Backup] = replaced.map { .init(original: $0, backup: backupPath($0), removed: false) }
+        if options.replace { backups += siblings.map { .init(original: $0, backup: backupPath($0), removed: true) } }
+        if options.dryRun {
+            return InstalledPrompt(name: p.name, lang: options.lang, subdir: options.subdir, files: writes.map(\.path), backups: backups, warnings: warnings)
+        }
+
+        // 1. Prepare every file under a temporary name; any failure leaves everything as it was.
+        try makeFolders(dir, uid: uid, gid: gid)
+        var prepared: [(temp: OutputFile, path: String)] = []
+        do {
+            if let recording = p.recording {
+                // Convert into temporaries in the target folder, then hold them uncommitted.
+                let scratch = dir + "/.promptc-install-" + stamp
+                try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: scratch) }
+                var c = options.conversion
+                c.overwrite = true
+                _ = try Converter.convert(input: recording, outputs: writes.map { OutputTarget(path: scratch + "/" + ($0.path as NSString).lastPathComponent, format: $0.format) }, options: c)
+                for w in writes {
+                    let out = try OutputFile(path: w.path, overwrite: true)
+                    try out.write(try Verifier.readAll(scratch + "/" + (w.path as NSString).lastPathComponent))
+                    prepared.append((out, w.path))
+                }
+            } else {
+                for (file, w) in zip(p.files, writes) {
+                    if let problem = try PromptCheck.formatProblem(file.path, format: file.format) {
+                        throw ConversionError.failed("\(file.path): \(problem); not installed")
+                    }
+                    let out = try OutputFile(path: w.path, overwrite: true)
+                    try out.write(try Verifier.readAll(file.path))
+                    prepared.append((out, w.path))
+                }
+            }
+            for (out, _) in prepared { try out.setOwnerAndMode(uid: uid, gid: gid, mode: 0o644) }
+        } catch {
+            prepared.forEach { $0.temp.abort() }
+            throw error
+        }
+
+        // 2. Back up what is replaced or removed (hard links: the originals stay in place
+        //    until the new files are renamed over them, so no reader ever finds nothing).
+        for b in backups {
+            try FileManager.default.createDirectory(atPath: (b.backup as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if link(b.original, b.backup) != 0 { try FileManager.default.copyItem(atPath: b.original, toPath: b.backup) }
+        }
+        // 3. Rename into place, then remove the replaced siblings.
+        for (out, _) in prepared { try out.commit() }
+        for b in backups where b.removed { unlink(b.original) }
+        // 4. Check the asterisk user can read what was installed.
+        if let u = uid {
+            for w in writes where !PromptCheck.readable(w.path, uid: u, gid: gid ?? 0) {
+                warnings.append("\(w.path) is not readable by uid \(u): check the folders' modes")
+            }
+        }
+        return InstalledPrompt(name: p.name, lang: options.lang, subdir: options.subdir, files: writes.map(\.path), backups: backups, warnings: warnings)
+    }
+
+    /// Removes what earlier installs of these prompt names wrote and restores the backups.
+    public func uninstall(_ names: [String]) throws -> [String] {
+        var m = loadManifest()
+        var messages: [String] = []
+        for name in names {
+            guard let ri = m.installs.lastIndex(where: { $0.prompts.contains { $0.name == name && $0.lang == options.lang && $0.subdir == options.subdir } }) else {
+                throw ConversionError.failed("\(name): no install of it in \(options.lang)/\(options.subdir) is recorded in \(manifestPath)")
+            }
+            let pi = m.installs[ri].prompts.firstIndex { $0.name == name && $0.lang == options.lang && $0.subdir == options.subdir }!
+            let p = m.installs[ri].prompts[pi]
+            if options.dryRun {
+                messages += p.files.map { "would remove \($0)" } + p.backups.map { "would restore \($0.original)" }
+                continue
+            }
+            for f in p.files { unlink(f); messages.append("removed \(f)") }
+            for b in p.backups {
+                if rename(b.backup, b.original) == 0 { messages.append("restored \(b.original)") }
+                else { messages.append("could not restore \(b.original) from \(b.backup)") }
+            }
+            m.installs[ri].prompts.remove(at: pi)
+            if m.installs[ri].prompts.isEmpty { m.installs.remove(at: ri) }
+        }
+        if !options.dryRun { try saveManifest(m) }
+        return messages
+    }
+
+    private func loadManifest() -> Manifest {
+        guard let d = FileManager.default.contents(atPath: manifestPath) else { return Manifest(installs: []) }
+        return (try? JSONDecoder().decode(Manifest.self, from: d)) ?? Manifest(installs: [])
+    }
+
+    private func saveManifest(_ m: Manifest) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let out = try OutputFile(path: manifestPath, overwrite: true)
+        try out.write([UInt8](try e.encode(m)))
+        try out.commit()
+    }
+
+    /// uid/gid of --owner, else of the asterisk user when it exists, else nil (leave as is).
+    func owner() throws -> (uid_t?, gid_t?) {
+        let spec = options.owner ?? (getpwnam("asterisk") != nil ? "asterisk:asterisk" : nil)
+        guard let s = spec else { return (nil, nil) }
+        let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
+        guard let pw = getpwnam(parts[0]) else { throw ConversionError.usage("--owner: no user '\(parts[0])'") }
+        var gid = pw.pointee.pw_gid
+        if parts.count == 2 {
+            guard let gr = getgrnam(parts[1]) else { throw ConversionError.usage("--owner: no group '\(parts[1])'") }
+            gid = gr.pointee.gr_gid
+        }
+        return (pw.pointee.pw_uid, gid)
+    }
+
+    /// Creates missing folders 0755, owned like the files.
+    private func makeFolders(_ dir: String, uid: uid_t?, gid: gid_t?) throws {
+        var missing: [String] = []
+        var d = dir
+        while !FileManager.default.fileExists(atPath: d) && d != "/" && !d.isEmpty {
+            missing.append(d)
+            d = (d as NSString).deletingLastPathComponent
+        }
+        for m in missing.reversed() {
+            if mkdir(m, 0o755) != 0 && errno != EEXIST { throw AudioIOError(.writeFailed, m, "cannot create: \(String(cString: strerror(errno)))") }
+            chmod(m, 0o755)
+            if let u = uid { chown(m, u, gid ?? gid_t(bitPattern: -1)) }
+        }
+    }
+}
+
+/// Checks of prompt files shared by `install` and `doctor`.
+public enum PromptCheck {
+    /// Why a prompt file is not what its format says, or nil.
+    public static func formatProblem(_ path: String, format: PromptFormat) throws -> String? {
+        let head = try ByteSource(path: path).peekOrThrow(1 << 20)
+        if head.isEmpty { return "is empty" }
+        let isRIFF = head.count >= 12 && head[0..<4] == [0x52, 0x49, 0x46, 0x46]
+        switch format {
+        case .alaw, .ulaw:
+            if isRIFF { return "has a WAV header inside a raw .\(format.rawValue) file" }
+            let stated: G711Law = format == .alaw ? .aLaw : .muLaw
+            if let seen = LawDetector.judge(head), seen != stated {
+                return "the content looks like \(seen == .aLaw ? "A-law" : "mu-law"), not \(stated == .aLaw ? "A-law" : "mu-law")"
+            }
+        case .sln, .sln16:
+            if isRIFF { return "has a WAV header inside a raw .\(format.rawValue) file" }
+            if head.count % 2 != 0 { return "has an odd number of bytes for 16-bit samples" }
+        case .wav, .wav16:
+            let s = try AudioDecoder.open(path)
+            let rate = format == .wav ? 8000 : 16000
+            if !(s.formatDescription.hasPrefix("WAV (16-bit PCM") && s.channels == 1 && s.sampleRate == rate) {
+                return "is \(s.formatDescription); Asterisk plays only 16-bit mono \(rate) Hz PCM .\(format.rawValue) files"
+            }
+        case .mp3:
+            return "is an MP3, which Asterisk does not play as a prompt"
+        }
+        return nil
+    }
+
+    /// Whether user uid (group gid) can read `path` and enter every folder above it.
+    public static func readable(_ path: String, uid: uid_t, gid: gid_t) -> Bool {
+        func allows(_ p: String, _ bits: (UInt32, UInt32, UInt32)) -> Bool {
+            var st = stat()
+            guard stat(p, &st) == 0 else { return false }
+            if uid == 0 { return true }
+            let mode = UInt32(st.st_mode)
+            if st.st_uid == uid { return mode & bits.0 != 0 }
+            if st.st_gid == gid { return mode & bits.1 != 0 }
+            return mode & bits.2 != 0
+        }
+        guard allows(path, (0o400, 0o040, 0o004)) else { return false }
+        var d = (path as NSString).deletingLastPathComponent
+        while !d.isEmpty && d != "/" {
+            if !allows(d, (0o100, 0o010, 0o001)) { return false }
+            d = (d as NSString).deletingLastPathComponent
+        }
+        return true
+    }
+}
+
+extension OutputFile {
+    /// Sets owner and mode on the temporary file before it is renamed into place.
+    func setOwnerAndMode(uid: uid_t?, gid: gid_t?, mode: mode_t) throws {
+        try withTemporaryDescriptor { fd in
+            fchmod(fd, mode)
+            if let u = uid, fchown(fd, u, gid ?? gid_t(bitPattern: -1)) != 0 {
+                throw AudioIOError(.writeFailed, path, "cannot give it to uid \(u): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}

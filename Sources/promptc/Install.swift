@@ -1,0 +1,137 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import PromptKit
+
+/// Options shared by install and uninstall: where the sounds are and which folder.
+struct SoundsLocation: ParsableArguments {
+    @Option(help: "The language folder.")
+    var lang = "en"
+
+    @Option(help: "The folder inside the language folder (empty for none).")
+    var subdir = "custom"
+
+    @Option(help: ArgumentHelp("The Asterisk sounds folder (default: from asterisk.conf, else /var/lib/asterisk/sounds).", valueName: "dir"))
+    var soundsDir: String?
+
+    @Option(help: ArgumentHelp("Read the sounds folder from this asterisk.conf.", valueName: "file"))
+    var asteriskConf: String?
+
+    func validate() throws {
+        if soundsDir != nil && asteriskConf != nil { throw ValidationError("Give --sounds-dir or --asterisk-conf, not both.") }
+    }
+
+    func resolved() throws -> String { try AsteriskConfig.resolve(soundsDir: soundsDir, confPath: asteriskConf) }
+}
+
+struct Install: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Install prompts into the Asterisk sounds folder, safely while calls play them.",
+        discussion: """
+        SRC is a recording (converted to each format), a folder of recordings, or prompt
+        files already made (copied as they are after a format check). Files land in
+        <sounds>/<lang>/<subdir>/<name>.<ext>, mode 0644 (folders 0755), owned by the
+        asterisk user when it exists.
+
+        Examples:
+          promptc install welcome.mp3
+          promptc install hello.wav --name greeting --lang fr --formats alaw,ulaw
+          promptc install recordings/ --sounds-dir /tmp/sounds --dry-run
+          promptc install welcome.mp3 --replace
+        """)
+
+    @Argument(help: "Recordings, folders of recordings, or prompt files.")
+    var sources: [String]
+
+    @Option(help: "The prompt's name (default: the file name without extension).")
+    var name: String?
+
+    @OptionGroup var location: SoundsLocation
+
+    @Option(help: ArgumentHelp("Formats to write, comma-separated.", valueName: "list"))
+    var formats = "alaw,ulaw,sln"
+
+    @Option(help: ArgumentHelp("Owner of the files (default: asterisk:asterisk when that user exists).", valueName: "user:group"))
+    var owner: String?
+
+    @Flag(help: "Replace an installed prompt and remove its other formats (kept in a backup folder).")
+    var replace = false
+
+    @Flag(help: "Print what would be written, replaced and removed; change nothing.")
+    var dryRun = false
+
+    func run() throws {
+        var o = InstallOptions(soundsDir: try location.resolved())
+        o.name = name
+        o.lang = location.lang
+        o.subdir = location.subdir
+        o.formats = try formats.split(separator: ",").map {
+            guard let f = PromptFormat(rawValue: String($0)), f != .mp3 else { throw ValidationError("Unknown prompt format '\($0)'.") }
+            return f
+        }
+        o.owner = owner
+        o.replace = replace
+        o.dryRun = dryRun
+        let done = try PromptInstaller(options: o).install(sources)
+        var err = StandardError()
+        for p in done {
+            for b in p.backups {
+                print(dryRun ? "would \(b.removed ? "remove" : "replace") \(b.original) (backup: \(b.backup))"
+                             : "\(b.removed ? "removed" : "replaced") \(b.original) (backup: \(b.backup))")
+            }
+            for f in p.files { print(dryRun ? "would write \(f)" : "wrote \(f)") }
+            p.warnings.forEach { print("promptc: warning: \($0)", to: &err) }
+            print("dialplan: \(p.dialplan)")
+        }
+    }
+}
+
+struct Uninstall: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove installed prompts and restore what they replaced.",
+        discussion: "Example:\n  promptc uninstall welcome --lang en --subdir custom")
+
+    @Argument(help: "Prompt names.")
+    var names: [String]
+
+    @OptionGroup var location: SoundsLocation
+
+    @Flag(help: "Print what would be removed and restored; change nothing.")
+    var dryRun = false
+
+    func run() throws {
+        var o = InstallOptions(soundsDir: try location.resolved())
+        o.lang = location.lang
+        o.subdir = location.subdir
+        o.dryRun = dryRun
+        for line in try PromptInstaller(options: o).uninstall(names) { print(line) }
+    }
+}
+
+struct Doctor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Audit a sounds tree for what makes Asterisk play silence, noise or the wrong file.",
+        discussion: "Examples:\n  promptc doctor\n  promptc doctor /var/lib/asterisk/sounds --json")
+
+    @Argument(help: "The sounds folder (default: from asterisk.conf).")
+    var soundsDir: String?
+
+    @Flag(help: "Print JSON for scripts.")
+    var json = false
+
+    func run() throws {
+        let dir = try AsteriskConfig.resolve(soundsDir: soundsDir, confPath: nil)
+        var reader: (uid_t, gid_t)?
+        if let pw = getpwnam("asterisk") { reader = (pw.pointee.pw_uid, pw.pointee.pw_gid) }
+        let findings = SoundsDoctor.audit(dir, reader: reader)
+        if json {
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try e.encode(findings), as: UTF8.self))
+        } else {
+            for f in findings { print("\(f.file): \(f.problem)\n    fix: \(f.fix)") }
+            print(findings.isEmpty ? "\(dir): no problems found" : "\(findings.count) problem\(findings.count == 1 ? "" : "s") found")
+        }
+        if !findings.isEmpty { throw ExitCode(1) }
+    }
+}

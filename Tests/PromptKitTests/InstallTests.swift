@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+@testable import PromptKit
+@testable import AudioIO
+
+@Suite("promptc install, uninstall, doctor", .serialized)
+struct InstallTests {
+    func options(_ sounds: URL) -> InstallOptions {
+        var o = InstallOptions(soundsDir: sounds.path)
+        o.owner = nil
+        return o
+    }
+
+    @Test("layout, modes, dialplan line; the asterisk.conf rules")
+    func layoutAndConf() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let sounds = dir.appendingPathComponent("sounds")
+        let r = try runPromptc(["install", fixture("sample/welcome.mp3"), "--sounds-dir", sounds.path, "--lang", "de", "--subdir", "ivr/main"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(String(decoding: r.stdout, as: UTF8.self).contains("dialplan: Playback(ivr/main/welcome)"))
+        #expect(FileTree.list(sounds.path) == ["de/ivr/main/welcome.alaw", "de/ivr/main/welcome.sln", "de/ivr/main/welcome.ulaw"])
+        for f in FileTree.list(sounds.path) {
+            let a = try FileManager.default.attributesOfItem(atPath: sounds.path + "/" + f)
+            #expect((a[.posixPermissions] as? Int) == 0o644, "\(f)")
+        }
+        for d in ["de", "de/ivr", "de/ivr/main"] {
+            #expect((try FileManager.default.attributesOfItem(atPath: sounds.path + "/" + d)[.posixPermissions] as? Int) == 0o755, "\(d)")
+        }
+        #expect(try Data(contentsOf: sounds.appendingPathComponent("de/ivr/main/welcome.alaw")).count == 72935)
+        // asterisk.conf: [directories] with (!) mark, => and = forms, comments; astsoundsdir wins.
+        #expect(AsteriskConfig.soundsDirectory(conf: "[options]\nastdatadir => /wrong\n[directories](!)\nastetcdir => /etc/asterisk\nastdatadir => /srv/ast ; data\n") == "/srv/ast/sounds")
+        #expect(AsteriskConfig.soundsDirectory(conf: "[directories]\nastdatadir=/srv/ast\nastsoundsdir = /srv/sounds\n") == "/srv/sounds")
+        #expect(AsteriskConfig.soundsDirectory(conf: "[directories]\n;astdatadir => /commented\n") == nil)
+        let conf = dir.appendingPathComponent("asterisk.conf")
+        try "[directories]\nastdatadir => \(dir.path)/data\n".write(to: conf, atomically: true, encoding: .utf8)
+        #expect(try runPromptc(["install", fixture("sample/welcome.mp3"), "--asterisk-conf", conf.path, "--formats", "ulaw"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/data/sounds/en/custom/welcome.ulaw"))
+    }
+
+    @Test("names that Asterisk or the dialplan cannot use are refused, with a safe suggestion", arguments: [
+        ("/etc/passwd", "absolute path"), ("../x", "contains '..'"), ("a/b", "contains '/'"), (".hidden", "hidden"),
+        ("bad\u{7}bell", "control characters"), ("hello.ALAW", "upper-case extension"), ("hello.alaw", "has an extension"),
+        ("hello world", "contains ' '"), ("a,b", "contains ','"), ("x|y", "contains '|'"), ("f(1)", "contains '('"), ("q\"", "contains '\"'"),
+        ("s;t", "contains ';'"),
+    ])
+    func names(name: String, reason: String) throws {
+        let p = try #require(PromptName.problem(name))
+        #expect(p.contains(reason) && p.contains("try '"), "\(p)")
+        #expect(PromptName.problem(PromptName.suggest(name)) == nil, "the suggestion is safe: \(PromptName.suggest(name))")
+        #expect(PromptName.problem("welcome-2_en.v2") == nil)
+    }
+
+    @Test("siblings warn; --replace removes them and keeps backups; uninstall restores; dry-run changes nothing")
+    func replaceAndUninstall() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let sounds = dir.appendingPathComponent("sounds")
+        var o = options(sounds)
+        _ = try PromptInstaller(options: o).install([fixture("sample/welcome.mp3")])
+        let folder = sounds.appendingPathComponent("en/custom")
+        let oldAlaw = try Data(contentsOf: folder.appendingPathComponent("welcome.alaw"))
+        try Data([1, 2, 3]).write(to: folder.appendingPathComponent("welcome.gsm"))
+        // Without --replace: refused, nothing touched.
+        o.name = "welcome"
+        #expect(throws: ConversionError.self) { _ = try PromptInstaller(options: o).install([fixture("speech/speech-44k-stereo.wav")]) }
+        // Dry run: exactly what would happen, nothing changes.
+        o.replace = true
+        o.dryRun = true
+        let plan = try PromptInstaller(options: o).install([fixture("speech/speech-44k-stereo.wav")])
+        #expect(plan[0].backups.filter(\.removed).map { ($0.original as NSString).lastPathComponent } == ["welcome.gsm"])
+        #expect(plan[0].backups.filter { !$0.removed }.count == 3)
+        #expect(try Data(contentsOf: folder.appendingPathComponent("welcome.alaw")) == oldAlaw)
+        #expect(FileTree.list(sounds.path).filter { !$0.hasPrefix(".") } == ["en/custom/welcome.alaw", "en/custom/welcome.gsm", "en/custom/welcome.sln", "en/custom/welcome.ulaw"])
+        // The real thing.
+        o.dryRun = false
+        let done = try PromptInstaller(options: o).install([fixture("speech/speech-44k-stereo.wav")])
+        #expect(done[0].warnings.contains { $0.contains("welcome.gsm") })
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("welcome.gsm").path))
+        #expect(try Data(contentsOf: folder.appendingPathComponent("welcome.alaw")).count == 32000)
+        // Siblings without --replace: a warning that lists them.
+        try Data([1, 2, 3]).write(to: folder.appendingPathComponent("hold.gsm"))
+        var plain = options(sounds); plain.name = "hold"
+        let hold = try PromptInstaller(options: plain).install([fixture("speech/speech-16k-mono.wav")])
+        #expect(hold[0].warnings.contains { $0.contains("hold.gsm") && $0.contains("may play them instead") })
+        // Uninstall restores what the replacement replaced.
+        let messages = try PromptInstaller(options: o).uninstall(["welcome"])
+        #expect(messages.contains { $0.hasPrefix("restored") && $0.hasSuffix("welcome.gsm") })
+        #expect(try Data(contentsOf: folder.appendingPathComponent("welcome.alaw")) == oldAlaw)
+        #expect(try Data(contentsOf: folder.appendingPathComponent("welcome.gsm")) == Data([1, 2, 3]))
+    }
+
+    @Test("if one format of a prompt fails its check, none of its files change")
+    func transaction() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let sounds = dir.appendingPathComponent("sounds"), src = dir.appendingPathComponent("src")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture("reference/speech-16k-mono.ffmpeg.alaw"), toPath: src.appendingPathComponent("menu.alaw").path)
+        try FileManager.default.copyItem(atPath: fixture("reference/speech-16k-mono.ffmpeg.alaw"), toPath: src.appendingPathComponent("menu.ulaw").path) // A-law bytes
+        var o = options(sounds); o.replace = true
+        #expect(throws: ConversionError.self) { _ = try PromptInstaller(options: o).install([src.path]) }
+        #expect(FileTree.list(sounds.path).filter { !$0.hasPrefix(".") }.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sounds.path + "/en/custom").isEmpty, "no temporaries left")
+        try FileManager.default.removeItem(at: src.appendingPathComponent("menu.ulaw"))
+        let ok = try PromptInstaller(options: o).install([src.path])
+        #expect(ok[0].files.map { ($0 as NSString).lastPathComponent } == ["menu.alaw"])
+    }
+
+    @Test("a reader opening the prompt while it is replaced sees the old or the new file, never a mix")
+    func atomicReplace() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let sounds = dir.appendingPathComponent("sounds")
+        var o = options(sounds); o.name = "p"; o.formats = [.alaw]; o.replace = true
+        _ = try PromptInstaller(options: o).install([fixture("sample/welcome.mp3")])
+        let path = sounds.path + "/en/custom/p.alaw"
+        let a = try Data(contentsOf: URL(fileURLWithPath: path))
+        _ = try PromptInstaller(options: o).install([fixture("speech/speech-44k-stereo.wav")])
+        let b = try Data(contentsOf: URL(fileURLWithPath: path))
+        final class Box: @unchecked Sendable { var stop = false; var reads = 0; var bad = 0 }
+        let box = Box()
+        let reader = Thread {
+            while !box.stop {
+                if let d = FileManager.default.contents(atPath: path) {
+                    box.reads += 1
+                    if d != a && d != b { box.bad += 1 }
+                }
+            }
+        }
+        reader.start()
+        for i in 0..<20 { _ = try PromptInstaller(options: o).install([fixture(i % 2 == 0 ? "sample/welcome.mp3" : "speech/speech-44k-stereo.wav")]) }
+        box.stop = true
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(box.reads > 20 && box.bad == 0, "\(box.reads) reads, \(box.bad) mixed")
+    }
+
+    @Test("ownership: files go to --owner (a real user made for the test when running as root)")
+    func ownership() throws {
+        guard getuid() == 0 else { return }   // only root can give files away
+        let user = "promptct\(Int.random(in: 1000...9999))"
+        let add = Process(); add.executableURL = URL(fileURLWithPath: "/usr/sbin/useradd"); add.arguments = ["-M", "-U", "-s", "/usr/sbin/nologin", user]
+        try add.run(); add.waitUntilExit()
+        try #require(add.terminationStatus == 0, "useradd failed")
+        defer { let del = Process(); del.executableURL = URL(fileURLWithPath: "/usr/sbin/userdel"); del.arguments = [user]; try? del.run(); del.waitUntilExit() }
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        chmod(dir.path, 0o755)
+        let sounds = dir.appendingPathComponent("sounds")
+        var o = options(sounds); o.owner = "\(user):\(user)"
+        let done = try PromptInstaller(options: o).install([fixture("speech/speech-16k-mono.wav")])
+        let pw = try #require(getpwnam(user))
+        for f in done[0].files {
+            var st = stat(); stat(f, &st)
+            #expect(st.st_uid == pw.pointee.pw_uid && st.st_gid == pw.pointee.pw_gid)
+            #expect(PromptCheck.readable(f, uid: pw.pointee.pw_uid, gid: pw.pointee.pw_gid))
+        }
+        // doctor notices a file that user cannot read.
+        chmod(done[0].files[0], 0o600); chown(done[0].files[0], 0, 0)
+        let findings = SoundsDoctor.audit(sounds.path, reader: (pw.pointee.pw_uid, pw.pointee.pw_gid))
+        #expect(findings.contains { $0.file == done[0].files[0] && $0.problem.contains("not readable") })
+    }
+
+    @Test("doctor: every finding on a planted example; exit 0 when clean, 1 with problems")
+    func doctor() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let s = dir.appendingPathComponent("sounds")
+        let o = options(s)
+        _ = try PromptInstaller(options: o).install([fixture("sample/welcome.mp3")])
+        #expect(try runPromptc(["doctor", s.path]).status == 0)
+        let c = s.path + "/en/custom/"
+        func copy(_ from: String, _ to: String) throws {
+            try FileManager.default.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: fixture(from), toPath: to)
+        }
+        try copy("verify/mulaw-as-alaw.alaw", c + "wronglaw.alaw")
+        try copy("speech/speech-44k-stereo.wav", c + "stereo.wav")
+        try copy("verify/wav-header.alaw", c + "header.alaw")
+        try copy("reference/speech-16k-mono.ffmpeg.alaw", c + "SHOUT.ALAW")
+        try copy("speech/speech-44k-cbr128.mp3", c + "song.mp3")
+        try copy("verify/silence.alaw", c + "quiet.alaw")
+        // 8 kHz audio in a 16 kHz file: upsample an 8 kHz prompt.
+        _ = try Converter.convert(input: fixture("speech/speech-8k-mono.wav"), outputs: [OutputTarget(path: c + "narrow.sln16", format: .sln16)])
+        // Clipped: a square wave at full scale.
+        try writeWAV(c + "clip.wav", samples: (0..<8000).map { ($0 / 20) % 2 == 0 ? 32767 : -32768 }, rate: 8000)
+        // Siblings that differ: welcome.wav from another recording.
+        _ = try Converter.convert(input: fixture("speech/speech-44k-stereo.wav"), outputs: [OutputTarget(path: c + "welcome.wav", format: .wav)])
+        // Shadowing: the language-less folder holds an older welcome.
+        try copy("speech/speech-16k-mono.wav", dir.path + "/tmp16.wav")
+        try FileManager.default.createDirectory(atPath: s.path + "/custom", withIntermediateDirectories: true)
+        _ = try Converter.convert(input: dir.path + "/tmp16.wav", outputs: [OutputTarget(path: s.path + "/custom/welcome.alaw", format: .alaw)])
+        let findings = SoundsDoctor.audit(s.path)
+        func has(_ file: String, _ text: String) -> Bool { findings.contains { $0.file.hasSuffix(file) && $0.problem.contains(text) && !$0.fix.isEmpty } }
+        #expect(has("wronglaw.alaw", "looks like mu-law"))
+        #expect(has("stereo.wav", "Asterisk plays only 16-bit mono 8000 Hz"))
+        #expect(has("header.alaw", "WAV header inside a raw"))
+        #expect(has("SHOUT.ALAW", "upper-case extension"))
+        #expect(has("song.mp3", "unknown extension .mp3"))
+        #expect(has("quiet.alaw", "near-silent"))
+        #expect(has("narrow.sln16", "nothing above 4 kHz"))
+        #expect(has("clip.wav", "clipped"))
+        #expect(has("en/custom/welcome.wav", "differs from welcome.alaw"))
+        #expect(findings.contains { $0.problem.contains("shadows or is shadowed by") && ($0.file.hasSuffix("custom/welcome.alaw")) })
+        let r = try runPromptc(["doctor", s.path, "--json"])
+        #expect(r.status == 1)
+        let json = try JSONSerialization.jsonObject(with: r.stdout) as? [[String: String]]
+        #expect(json?.count == findings.count)
+    }
+}
