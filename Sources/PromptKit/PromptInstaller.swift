@@ -237,7 +237,9 @@ public final class PromptInstaller {
                 _ = try Converter.convert(input: recording, outputs: writes.map { OutputTarget(path: scratch + "/" + ($0.path as NSString).lastPathComponent, format: $0.format) }, options: c)
                 for w in writes {
                     let out = try OutputFile(path: w.path, overwrite: true)
-                    try out.write(try Verifier.readAll(scratch + "/" + (w.path as NSString).lastPathComponent))
+                    var bytes = try Verifier.readAll(scratch + "/" + (w.path as NSString).lastPathComponent)
+                    if w.format == .wav { bytes = Self.padForAsterisk(bytes) }
+                    try out.write(bytes)
                     prepared.append((out, w.path))
                 }
             } else {
@@ -272,6 +274,36 @@ public final class PromptInstaller {
             }
         }
         return InstalledPrompt(name: p.name, lang: options.lang, subdir: options.subdir, files: writes.map(\.path), backups: backups, warnings: warnings)
+    }
+
+    /// Asterisk's WAV reader drops the last 22 samples of an 8 kHz .wav; 22 samples of
+    /// silence at the end make the prompt play in full.
+    static let asteriskWAVTail = 22
+
+    static func padForAsterisk(_ wav: [UInt8]) -> [UInt8] {
+        guard wav.count >= 44 else { return wav }
+        var out = wav + [UInt8](repeating: 0, count: asteriskWAVTail * 2)
+        func put(_ v: Int, at o: Int) { for i in 0..<4 { out[o + i] = UInt8(truncatingIfNeeded: v >> (8 * i)) } }
+        put(out.count - 8, at: 4)
+        put(out.count - 44, at: 40)
+        return out
+    }
+
+    /// Removes every prompt a manifest records (newest first) and restores the backups.
+    public func uninstallAll(manifest path: String) throws -> [String] {
+        guard let d = FileManager.default.contents(atPath: path), let m = try? JSONDecoder().decode(Manifest.self, from: d) else {
+            throw ConversionError.usage("\(path): not a promptc install manifest")
+        }
+        var messages: [String] = []
+        for record in m.installs.reversed() {
+            for p in record.prompts.reversed() {
+                var o = options
+                o.lang = p.lang
+                o.subdir = p.subdir
+                messages += try PromptInstaller(options: o).uninstall([p.name])
+            }
+        }
+        return messages
     }
 
     /// Removes what earlier installs of these prompt names wrote and restores the backups.

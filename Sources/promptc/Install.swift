@@ -89,10 +89,17 @@ struct Install: ParsableCommand {
 struct Uninstall: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove installed prompts and restore what they replaced.",
-        discussion: "Example:\n  promptc uninstall welcome --lang en --subdir custom")
+        discussion: "Examples:\n  promptc uninstall welcome --lang en --subdir custom\n  promptc uninstall --manifest /var/lib/asterisk/sounds/.promptc-install.json")
 
     @Argument(help: "Prompt names.")
-    var names: [String]
+    var names: [String] = []
+
+    @Option(help: ArgumentHelp("Remove everything this install manifest records.", valueName: "file"))
+    var manifest: String?
+
+    func validate() throws {
+        if names.isEmpty == (manifest == nil) { throw ValidationError("Give prompt names or --manifest FILE.") }
+    }
 
     @OptionGroup var location: SoundsLocation
 
@@ -104,7 +111,8 @@ struct Uninstall: ParsableCommand {
         o.lang = location.lang
         o.subdir = location.subdir
         o.dryRun = dryRun
-        for line in try PromptInstaller(options: o).uninstall(names) { print(line) }
+        let installer = PromptInstaller(options: o)
+        for line in try manifest.map { try installer.uninstallAll(manifest: $0) } ?? installer.uninstall(names) { print(line) }
     }
 }
 

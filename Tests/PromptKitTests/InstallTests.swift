@@ -88,6 +88,21 @@ struct InstallTests {
         #expect(try Data(contentsOf: folder.appendingPathComponent("welcome.gsm")) == Data([1, 2, 3]))
     }
 
+    @Test(".wav prompts get 22 samples of silence (Asterisk drops them); uninstall --manifest removes everything")
+    func wavTailAndManifest() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let sounds = dir.appendingPathComponent("sounds")
+        var o = options(sounds); o.formats = [.wav, .alaw]
+        let done = try PromptInstaller(options: o).install([fixture("speech/speech-44k-cbr128.mp3"), fixture("speech/speech-16k-mono.wav")])
+        let wav = try AudioDecoder.open(sounds.path + "/en/custom/speech-44k-cbr128.wav")
+        #expect(wav.frameCount == 32000 + 22)
+        #expect(try Data(contentsOf: sounds.appendingPathComponent("en/custom/speech-44k-cbr128.alaw")).count == 32000)
+        #expect(done.count == 2)
+        let r = try runPromptc(["uninstall", "--manifest", sounds.path + "/.promptc-install.json", "--sounds-dir", sounds.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileTree.list(sounds.path).filter { !$0.hasPrefix(".") }.isEmpty)
+    }
+
     @Test("if one format of a prompt fails its check, none of its files change")
     func transaction() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
