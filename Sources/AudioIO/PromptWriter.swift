@@ -99,7 +99,7 @@ public final class PCM16Writer: PromptWriter {
     public let format: PromptFormat
     let file: OutputFile
     let wavHeader: Bool
-    private var pcm: [UInt8] = []
+    private var pcm: [Int16] = []
     private var dataBytes = 0
     public var path: String { file.path }
     public var bytesWritten: Int64 { file.bytesWritten }
@@ -123,13 +123,14 @@ public final class PCM16Writer: PromptWriter {
     }
 
     public func write(_ samples: UnsafeBufferPointer<Float>) throws {
-        if pcm.count < samples.count * 2 { pcm = [UInt8](repeating: 0, count: samples.count * 2) }
-        for (i, x) in samples.enumerated() {
-            let v = UInt16(bitPattern: Int16(saturatingFloat: x))
-            pcm[2 * i] = UInt8(truncatingIfNeeded: v)
-            pcm[2 * i + 1] = UInt8(truncatingIfNeeded: v >> 8)
+        if pcm.count < samples.count { pcm = [Int16](repeating: 0, count: samples.count) }
+        try pcm.withUnsafeMutableBufferPointer { out in
+            LinearPCM.encode(samples, into: out)
+            #if _endian(big)
+            for i in 0..<samples.count { out[i] = out[i].littleEndian }
+            #endif
+            try file.write(UnsafeRawBufferPointer(start: out.baseAddress, count: samples.count * 2))
         }
-        try pcm.withUnsafeBytes { try file.write(UnsafeRawBufferPointer(rebasing: $0[0..<(samples.count * 2)])) }
         dataBytes += samples.count * 2
     }
 

@@ -1,4 +1,5 @@
 import AudioIO
+import Foundation
 import DSP
 import G711
 
@@ -206,21 +207,5 @@ public enum Converter {
 
 /// "+1.23" style decibels of an amplitude ratio.
 func formatDB(_ ratio: Double) -> String {
-    guard ratio > 0 else { return "-inf" }
-    let v = (20 * log10Approx(ratio) * 100).rounded() / 100
-    return (v >= 0 ? "+" : "") + String(v)
+    ratio > 0 ? String(format: "%+.2f", 20 * log10(ratio)) : "-inf"
 }
-
-func log10Approx(_ x: Double) -> Double {
-    // Foundation-free log10 through the natural log series is overkill; use the C library.
-    #if canImport(Glibc)
-    return Glibc.log10(x)
-    #else
-    return Darwin.log10(x)
-    #endif
-}
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

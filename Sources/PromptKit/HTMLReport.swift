@@ -99,13 +99,11 @@ enum HTMLReport {
     }
 
     static func wavBase64(_ x: [Float]) -> String {
-        var bytes = PCM16Writer.header(rate: 8000, dataBytes: x.count * 2)
-        bytes.reserveCapacity(bytes.count + x.count * 2)
-        for v in x {
-            let s = UInt16(bitPattern: Int16(saturatingFloat: v))
-            bytes.append(UInt8(truncatingIfNeeded: s)); bytes.append(UInt8(truncatingIfNeeded: s >> 8))
-        }
-        return Data(bytes).base64EncodedString()
+        var pcm = [Int16](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { i in pcm.withUnsafeMutableBufferPointer { LinearPCM.encode(i, into: $0) } }
+        var data = Data(PCM16Writer.header(rate: 8000, dataBytes: x.count * 2))
+        pcm.withUnsafeBytes { data.append(contentsOf: $0) }   // little-endian hosts
+        return data.base64EncodedString()
     }
 
     static func escape(_ s: String) -> String {
@@ -113,5 +111,7 @@ enum HTMLReport {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    static func fixed(_ v: Double, _ digits: Int, plus: Bool = false) -> String { formatFixed(v, digits: digits, plus: plus) }
+    static func fixed(_ v: Double, _ digits: Int, plus: Bool = false) -> String {
+        String(format: plus ? "%+.\(digits)f" : "%.\(digits)f", v)
+    }
 }

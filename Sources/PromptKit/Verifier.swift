@@ -1,4 +1,5 @@
 import AudioIO
+import Foundation
 import DSP
 import G711
 #if canImport(Glibc)
@@ -98,15 +99,15 @@ public enum Verifier {
             if rms(a.samples) < 0.001 { failures.append("the file is silent (below -60 dBFS)") }
             let ratio = a.seconds / max(b.seconds, 1e-9)
             if abs(ratio - 2) < 0.05 || abs(ratio - 0.5) < 0.025 {
-                failures.append(String(format2: "lengths differ by a factor of %.2f: 16 kHz audio saved as 8 kHz (or the reverse)?", ratio))
+                failures.append(String(format: "lengths differ by a factor of %.2f: 16 kHz audio saved as 8 kHz (or the reverse)?", ratio))
             } else if abs(lengthMs) > thresholds.maxLengthDifference {
-                failures.append(String(format2: "length differs by %+.1f ms (limit %.0f ms)", lengthMs, thresholds.maxLengthDifference))
+                failures.append(String(format: "length differs by %+.1f ms (limit %.0f ms)", lengthMs, thresholds.maxLengthDifference))
             }
             if !(snr >= thresholds.minSNR) {
-                failures.append(String(format2: "SNR %.1f dB is below %.1f dB", snr, thresholds.minSNR))
+                failures.append(String(format: "SNR %.1f dB is below %.1f dB", snr, thresholds.minSNR))
             }
             if !(abs(level) <= thresholds.maxLevelDifference) {
-                failures.append(String(format2: "level differs by %+.1f dB (limit %.1f dB)", level, thresholds.maxLevelDifference))
+                failures.append(String(format: "level differs by %+.1f dB (limit %.1f dB)", level, thresholds.maxLevelDifference))
             }
             if abs(lag) == maxLag {
                 failures.append("no alignment found within ±\(Int(thresholds.maxLag)) ms")
@@ -226,53 +227,4 @@ public enum LawDetector {
         mean /= n
         return (d / n + 4 * mean * mean) / (e / n)
     }
-}
-
-extension String {
-    /// printf-style formatting for %f, %+f, %.Nf and %.0f without Foundation.
-    init(format2 format: String, _ args: Double...) {
-        var out = ""
-        var argIndex = 0
-        var i = format.startIndex
-        while i < format.endIndex {
-            let c = format[i]
-            if c == "%" {
-                var j = format.index(after: i)
-                var plus = false
-                if j < format.endIndex && format[j] == "+" { plus = true; j = format.index(after: j) }
-                var digits = 6
-                if j < format.endIndex && format[j] == "." {
-                    j = format.index(after: j)
-                    digits = Int(String(format[j])) ?? 6
-                    j = format.index(after: j)
-                }
-                // format[j] is "f"
-                let v = argIndex < args.count ? args[argIndex] : 0
-                argIndex += 1
-                out += formatFixed(v, digits: digits, plus: plus)
-                i = format.index(after: j)
-                continue
-            }
-            out.append(c)
-            i = format.index(after: i)
-        }
-        self = out
-    }
-}
-
-func formatFixed(_ v: Double, digits: Int, plus: Bool) -> String {
-    if v.isNaN { return "nan" }
-    if v.isInfinite { return v > 0 ? (plus ? "+inf" : "inf") : "-inf" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let r = (abs(v) * scale).rounded()
-    let whole = Int(r / scale)
-    let frac = Int(r) - whole * Int(scale)
-    var s = String(whole)
-    if digits > 0 {
-        let f = String(frac)
-        s += "." + String(repeating: "0", count: digits - f.count) + f
-    }
-    let negative = v < 0 && r > 0
-    return (negative ? "-" : (plus ? "+" : "")) + s
 }

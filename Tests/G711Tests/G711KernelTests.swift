@@ -80,3 +80,18 @@ struct G711KernelTests {
         #expect(simd == expected)
     }
 }
+
+@Suite("Float to 16-bit linear (the .sln and WAV writers)")
+struct LinearPCMTests {
+    @Test func simdEqualsScalarRule() {
+        var rng = SplitMix64(state: 99)
+        let edges: [Float] = [0, -0.0, 1, -1, 1.5, -7, .infinity, -.infinity, .nan, 0.5 / 32768, 1.5 / 32768, 2.5 / 32768, -1.5 / 32768,
+                              Float.leastNonzeroMagnitude, 32766.5 / 32768]
+        for length in [0, 1, 15, 16, 17, 33, 1000] {
+            let x = (0..<length).map { i in i < edges.count && length > 16 ? edges[i] : Float.random(in: -1.3...1.3, using: &rng) }
+            var out = [Int16](repeating: 0x5555, count: length)
+            x.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { LinearPCM.encode(i, into: $0) } }
+            #expect(out == x.map { Int16(saturatingFloat: $0) }, "length \(length)")
+        }
+    }
+}
