@@ -139,7 +139,7 @@ struct BatchTests {
         let wav = try Data(contentsOf: URL(fileURLWithPath: fixture("speech/speech-16k-mono.wav")))
         _ = wav.prefix(100_000).withUnsafeBytes { write(writer, $0.baseAddress!, $0.count) }   // past the 64 KB probe, short of the end
         var sawTemporary = false
-        for _ in 0..<100 where !sawTemporary {
+        for _ in 0..<250 where !sawTemporary {   // up to 5 s on a loaded machine
             Thread.sleep(forTimeInterval: 0.02)
             sawTemporary = (try? FileManager.default.contentsOfDirectory(atPath: out.path))?.contains { $0.contains(".promptc-") && !$0.hasPrefix(".promptc-") } ?? false
         }

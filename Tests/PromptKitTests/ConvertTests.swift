@@ -214,8 +214,12 @@ struct CommandLineTests {
         try p.run()
         // Feed half a minute of audio, then keep the pipe open: promptc is mid-conversion.
         inp.fileHandleForWriting.write(Data(count: 8000 * 2 * 30))
-        Thread.sleep(forTimeInterval: 0.5)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix(".slow.alaw.promptc-") }, "temporary file in place")
+        var inPlace = false
+        for _ in 0..<250 where !inPlace {      // up to 5 s on a loaded machine
+            Thread.sleep(forTimeInterval: 0.02)
+            inPlace = (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.contains { $0.hasPrefix(".slow.alaw.promptc-") } ?? false
+        }
+        #expect(inPlace, "temporary file in place")
         kill(p.processIdentifier, signal)
         p.waitUntilExit()
         try? inp.fileHandleForWriting.close()
