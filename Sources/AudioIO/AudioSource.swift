@@ -25,7 +25,24 @@ public protocol AudioSource: AnyObject {
 extension AudioSource {
     public var knownDelay: (Int, Int) { (0, 1) }
     public var isCompressed: Bool { false }
+
+    /// Reads the whole source in blocks of `frames` frames, handing each block
+    /// (interleaved, `count` frames) to `body`; returns the total number of frames.
+    @discardableResult
+    public func forEachBlock(frames: Int = 4096, _ body: (UnsafeBufferPointer<Float>, _ count: Int) throws -> Void) throws -> Int {
+        var buffer = [Float](repeating: 0, count: frames * channels)
+        var total = 0
+        while true {
+            let n = try buffer.withUnsafeMutableBufferPointer { try read(into: $0.baseAddress!, frames: frames) }
+            if n == 0 { return total }
+            total += n
+            try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<(n * channels)]), n) }
+        }
+    }
 }
+
+/// A sample at or beyond this magnitude is clipped: 32767/32768, full scale in 16 bits.
+public let clippingThreshold: Float = 0.99997
 
 /// Everything that can go wrong opening or decoding an input. Every message names
 /// the file and the reason in one line.

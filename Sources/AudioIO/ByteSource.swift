@@ -108,6 +108,24 @@ public final class ByteSource {
         return position
     }
 
+    /// Hands the rest of the input to `body` in chunks of up to 64 KiB.
+    public func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read($0.baseAddress!, $0.count) }
+            if n < 0 { throw AudioIOError(.unreadable, path, "cannot read: \(String(cString: strerror(errno)))") }
+            if n == 0 { return }
+            try chunk.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+    }
+
+    /// The rest of the input as bytes (for small files: prompts, manifests).
+    public func readAll() throws -> [UInt8] {
+        var out: [UInt8] = []
+        try forEachChunk { out.append(contentsOf: $0) }
+        return out
+    }
+
     /// Current offset.
     public func tell() -> Int64 { isSeekable ? Int64(lseek(fd, 0, SEEK_CUR)) : position }
 

@@ -47,7 +47,6 @@ public struct BatchReport: Sendable, Codable {
     public var pruned: Bool
     public var audioSeconds: Double
     public var wallSeconds: Double
-    public var interrupted: Bool
 
     public func count(_ s: BatchItemReport.Status) -> Int { items.filter { $0.status == s }.count }
     public var succeeded: Bool { count(.failed) == 0 && count(.conflict) == 0 }
@@ -61,8 +60,6 @@ public final class BatchConverter: @unchecked Sendable {
     public let options: BatchOptions
     /// Called (under a lock, from worker threads) after each item; for progress output.
     public var onItem: ((BatchItemReport, _ done: Int, _ total: Int, _ audioSeconds: Double) -> Void)?
-    /// Called once the plan is known: how many inputs will be looked at.
-    public var onPlan: ((_ total: Int) -> Void)?
 
     private let lock = NSLock()
 
@@ -155,7 +152,6 @@ public final class BatchConverter: @unchecked Sendable {
         }
         audio = audio.filter { !conflicted.contains($0.path) }
         let planned = Set(audio.flatMap { outputs($0).map(\.path) })
-        onPlan?(audio.count)
 
         // 4. Orphans: outputs in the manifest whose source is no longer among the inputs.
         let present = Set(jobs.map(\.relative))
@@ -204,7 +200,7 @@ public final class BatchConverter: @unchecked Sendable {
         try manifest.save()
         items += progress.results.sorted { $0.source < $1.source }
         return BatchReport(items: items, orphans: orphans, pruned: options.prune, audioSeconds: progress.audioSeconds,
-                           wallSeconds: Date().timeIntervalSince(start), interrupted: false)
+                           wallSeconds: Date().timeIntervalSince(start))
     }
 
     /// The mirrored outputs of one input: its relative path, one extension per format.
@@ -336,24 +332,18 @@ public struct BatchManifest: Sendable {
 /// a recording changed.
 enum ContentHash {
     static func file(_ path: String) throws -> String {
-        let source = try ByteSource(path: path)
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var total: UInt64 = 0
-        while true {
-            let n = buffer.withUnsafeMutableBytes { source.read($0.baseAddress!, $0.count) }
-            if n < 0 { throw AudioIOError(.unreadable, path, "cannot read") }
-            if n == 0 { break }
+        try ByteSource(path: path).forEachChunk { raw in
+            let n = raw.count
             total &+= UInt64(n)
-            buffer.withUnsafeBytes { raw in
-                var i = 0
-                while i + 8 <= n {
-                    h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x0000_0100_0000_01B3
-                    h ^= h >> 29
-                    i += 8
-                }
-                while i < n { h = (h ^ UInt64(raw[i])) &* 0x0000_0100_0000_01B3; i += 1 }
+            var i = 0
+            while i + 8 <= n {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x0000_0100_0000_01B3
+                h ^= h >> 29
+                i += 8
             }
+            while i < n { h = (h ^ UInt64(raw[i])) &* 0x0000_0100_0000_01B3; i += 1 }
         }
         h ^= total
         return String(h, radix: 16)

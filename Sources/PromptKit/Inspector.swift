@@ -41,31 +41,28 @@ public enum Inspector {
             }
         }
         let ch = source.channels
-        let block = 4096
-        var buf = [Float](repeating: 0, count: block * ch)
-        var frames = 0, clipped = 0
+        var done = 0   // frames before the current block
+        var clipped = 0
         var peak: Float = 0, sumSquares = 0.0
         var firstLoud: Int?, lastLoud = -1
         let silence: Float = 0.001   // -60 dBFS
-        while true {
-            let n = try buf.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, frames: block) }
-            if n == 0 { break }
+        let frames = try source.forEachBlock { block, n in
             for f in 0..<n {
                 var loud = false
                 for c in 0..<ch {
-                    let x = buf[f * ch + c]
+                    let x = block[f * ch + c]
                     let a = x.isFinite ? abs(x) : 1
                     if a > peak { peak = a }
-                    if a >= 0.99997 { clipped += 1 }   // 32767/32768: full scale in 16 bits
+                    if a >= clippingThreshold { clipped += 1 }
                     if a > silence { loud = true }
                     sumSquares += Double(a) * Double(a)
                 }
                 if loud {
-                    if firstLoud == nil { firstLoud = frames + f }
-                    lastLoud = frames + f
+                    if firstLoud == nil { firstLoud = done + f }
+                    lastLoud = done + f
                 }
             }
-            frames += n
+            done += n
         }
         let rate = Double(source.sampleRate)
         let total = Double(frames) / rate

@@ -237,7 +237,7 @@ public final class PromptInstaller {
                 _ = try Converter.convert(input: recording, outputs: writes.map { OutputTarget(path: scratch + "/" + ($0.path as NSString).lastPathComponent, format: $0.format) }, options: c)
                 for w in writes {
                     let out = try OutputFile(path: w.path, overwrite: true)
-                    var bytes = try Verifier.readAll(scratch + "/" + (w.path as NSString).lastPathComponent)
+                    var bytes = try ByteSource(path: scratch + "/" + (w.path as NSString).lastPathComponent).readAll()
                     if w.format == .wav { bytes = Self.padForAsterisk(bytes) }
                     try out.write(bytes)
                     prepared.append((out, w.path))
@@ -248,7 +248,7 @@ public final class PromptInstaller {
                         throw ConversionError.failed("\(file.path): \(problem); not installed")
                     }
                     let out = try OutputFile(path: w.path, overwrite: true)
-                    try out.write(try Verifier.readAll(file.path))
+                    try out.write(try ByteSource(path: file.path).readAll())
                     prepared.append((out, w.path))
                 }
             }

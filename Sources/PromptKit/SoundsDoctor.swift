@@ -119,10 +119,9 @@ public enum SoundsDoctor {
     static func highBandShare(_ path: String) -> Double? {
         guard let s = try? AudioDecoder.open(path), s.sampleRate == 16000 else { return nil }
         var x: [Float] = []
-        var buf = [Float](repeating: 0, count: 4096 * s.channels)
-        while let n = try? buf.withUnsafeMutableBufferPointer({ try s.read(into: $0.baseAddress!, frames: 4096) }), n > 0 {
-            for f in 0..<n { x.append(buf[f * s.channels]) }
-            if x.count > 16000 * 60 { break }
+        // First channel, first minute: enough to tell.
+        _ = try? s.forEachBlock { block, n in
+            if x.count < 16000 * 60 { for f in 0..<n { x.append(block[f * s.channels]) } }
         }
         let db = Spectrum.averageDB(x, size: 512)
         let power = db.map { pow(10, $0 / 10) }

@@ -118,14 +118,11 @@ public enum Verifier {
                             clippedInReference: b.clipped, identical: identical, passed: failures.isEmpty, failures: failures)
     }
 
-    /// Relative paths of the regular, non-hidden files under `dir`, sorted.
-    public static func listFiles(_ dir: String) -> [String] { FileTree.list(dir) }
-
     // MARK: Loading
 
     static func load(_ path: String, raw: RawFormat?) throws -> PromptAudio {
         let ext = AudioDecoder.fileExtension(path)
-        let bytes = try readAll(path)
+        let bytes = try ByteSource(path: path).readAll()
         var problems: [String] = []
         let rawByExtension = RawFormat.asterisk(extension: ext)
         let rawFormat = raw ?? rawByExtension
@@ -148,31 +145,13 @@ public enum Verifier {
         let guardStage = NonFiniteGuard(channels: 1)
         let resampler = PolyphaseResampler(inputRate: source.sampleRate, outputRate: 8000)
         let chain = StageChain([mixer, guardStage, resampler])
-        var buf = [Float](repeating: 0, count: 4096 * source.channels)
-        var frames = 0
-        while true {
-            let n = try buf.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, frames: 4096) }
-            if n == 0 { break }
-            frames += n
-            for k in 0..<(n * source.channels) where abs(buf[k]) >= 0.99997 { clipped += 1 }
-            buf.withUnsafeBufferPointer { chain.process(UnsafeBufferPointer(rebasing: $0[0..<(n * source.channels)]), into: &mono) }
+        let frames = try source.forEachBlock { block, _ in
+            for x in block where abs(x) >= clippingThreshold { clipped += 1 }
+            chain.process(block, into: &mono)
         }
         chain.drain(into: &mono)
         return PromptAudio(samples: mono, codes: codes, law: law, clipped: clipped,
                            seconds: Double(frames) / Double(source.sampleRate), bytes: bytes, problems: problems)
-    }
-
-    static func readAll(_ path: String) throws -> [UInt8] {
-        let b = try ByteSource(path: path)
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { b.read($0.baseAddress!, $0.count) }
-            if n < 0 { throw AudioIOError(.unreadable, path, "cannot read") }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-        }
-        return out
     }
 
     /// Rank of each code among the law's 256 levels, so rank differences count steps.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AudioIO
 import DSP
+import Foundation
 import PromptKit
 
 struct Convert: ParsableCommand {
@@ -82,9 +83,9 @@ struct Convert: ParsableCommand {
         if !quiet { report.warnings.forEach { warn("\(input): \($0)") } }
         if verbose {
             var err = StandardError()
-            print("\(input): \(report.inputFormat), \(String(format2: report.inputSeconds)) s", to: &err)
+            print("\(input): \(report.inputFormat), \(String(format: "%.2f", report.inputSeconds)) s", to: &err)
             for o in report.outputs {
-                print("wrote \(o.path): \(o.format.rawValue), \(o.format.sampleRate) Hz mono, \(o.frames) samples (\(String(format2: Double(o.frames) / Double(o.format.sampleRate))) s), \(o.bytes) bytes", to: &err)
+                print("wrote \(o.path): \(o.format.rawValue), \(o.format.sampleRate) Hz mono, \(o.frames) samples (\(String(format: "%.2f", Double(o.frames) / Double(o.format.sampleRate))) s), \(o.bytes) bytes", to: &err)
             }
         }
     }
@@ -92,11 +93,3 @@ struct Convert: ParsableCommand {
 
 extension PromptFormat: ExpressibleByArgument {}
 extension RawEncoding: ExpressibleByArgument {}
-
-extension String {
-    /// Two decimals, without Foundation.
-    init(format2 v: Double) {
-        let h = Int((v * 100).rounded())
-        self = "\(h / 100).\(String(abs(h % 100) + 100).dropFirst())"
-    }
-}

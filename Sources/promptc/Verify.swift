@@ -86,7 +86,7 @@ struct Verify: ParsableCommand {
                 throw ConversionError.usage("\(file) is a folder, so \(other) must be one too")
             }
             if report != nil { throw ConversionError.usage("--report draws one pair; give a file, not a folder") }
-            let mine = Set(Verifier.listFiles(file)), theirs = Set(Verifier.listFiles(other))
+            let mine = Set(FileTree.list(file)), theirs = Set(FileTree.list(other))
             missing = theirs.subtracting(mine).sorted()
             extra = mine.subtracting(theirs).sorted()
             var list: [VerifyResult] = []
