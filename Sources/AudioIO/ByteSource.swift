@@ -6,8 +6,8 @@ import Darwin
 
 /// Bytes of an input file or pipe behind the read/seek/tell calls that the C decoders'
 /// virtual I/O needs. Pipes (standard input) are not seekable; for them the first
-/// `headLimit` bytes are kept so a decoder can probe a header and seek back inside it,
-/// and forward seeks are done by reading. Memory stays bounded by `headLimit`.
+/// `headLimit` bytes are kept so a decoder can probe a header and seek back inside it;
+/// seeks past what has arrived are refused. Memory stays bounded by `headLimit`.
 public final class ByteSource {
     public let path: String
     public let isSeekable: Bool
@@ -20,8 +20,6 @@ public final class ByteSource {
     private let headLimit = 1 << 20
     private var position: Int64 = 0
     private var streamPosition: Int64 = 0   // bytes consumed from the pipe
-    /// Pipes: answer forward seeks past the data read so far with an error (see `seek`).
-    public var refuseForwardSeeks = false
 
     /// Opens a path ("-" is standard input). Errors name the file and the reason.
     public init(path: String) throws {
@@ -90,21 +88,12 @@ public final class ByteSource {
         default: return -1
         }
         if target < 0 { return -1 }
-        if target <= streamPosition {
-            guard target == streamPosition || target <= Int64(head.count) else { return -1 }
-            position = target
-            return position
-        }
-        // Forwards on a pipe, past what has arrived: refuse. Reading and discarding would
-        // swallow the stream (libsndfile "jumps over" a WAV data chunk to look for more
-        // chunks, as if every virtual file were seekable) and could never come back.
-        if refuseForwardSeeks { return -1 }
-        position = streamPosition
-        var scratch = [UInt8](repeating: 0, count: 65536)
-        while position < target {
-            let n = scratch.withUnsafeMutableBytes { read($0.baseAddress!, Int(min(Int64(65536), target - position))) }
-            if n <= 0 { return -1 }
-        }
+        // Backwards (or to where the pipe is) only inside the retained head. Forwards past
+        // what has arrived: refused. Reading and discarding would swallow the stream
+        // (libsndfile "jumps over" a WAV data chunk as if every virtual file were seekable)
+        // and could never come back.
+        guard target <= streamPosition, target == streamPosition || target <= Int64(head.count) else { return -1 }
+        position = target
         return position
     }
 

@@ -22,7 +22,6 @@ public final class SndFileSource: AudioSource {
 
     public init(bytes: ByteSource, promisedFrames: Int? = nil) throws {
         self.bytes = bytes
-        bytes.refuseForwardSeeks = !bytes.isSeekable
         box = Unmanaged.passRetained(bytes)
         virtualIO = SF_VIRTUAL_IO(
             get_filelen: { io in
