@@ -11,6 +11,9 @@ public final class NonFiniteGuard: AudioStage {
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
         let start = output.count
         output.append(contentsOf: input)
+        // SIMD scan of the exponent bits (all ones = NaN or infinity); the scalar repair
+        // runs only for the rare block that has one.
+        guard BitScan.maxExponentBits(input) == BitScan.exponentMask else { return }
         output.withUnsafeMutableBufferPointer { out in
             for i in start..<out.count where !out[i].isFinite {
                 out[i] = out[i].isNaN ? 0 : (out[i] > 0 ? 1 : -1)
@@ -35,16 +38,55 @@ public final class OverCounter: AudioStage {
     public init() {}
 
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
-        var p = peak, n = 0
-        for x in input {
-            let a = abs(x)
-            if a > 1 { n += 1 }
-            if a > p { p = a }
-        }
-        peak = p
+        let (p, n) = BitScan.peakAndOvers(input)
+        peak = max(peak, p)
         overs += n
         output.append(contentsOf: input)
     }
 
     public func drain(into output: inout [Float]) {}
+}
+
+/// Branch-free scans of float blocks on their bit patterns: magnitudes of non-NaN floats
+/// compare like integers, and only operators the compiler inlines are used.
+enum BitScan {
+    typealias Lanes = SIMD16<Int32>
+    static let exponentMask: Int32 = 0x7F80_0000
+
+    @inline(__always)
+    static func laneMax(_ a: Lanes, _ b: Lanes) -> Lanes { let d = a &- b; return a &- (d & (d &>> 31)) }
+
+    /// Largest `bits & 0x7F800000` in the block: equal to the mask when a NaN or infinity is present.
+    static func maxExponentBits(_ x: UnsafeBufferPointer<Float>) -> Int32 {
+        guard let base = x.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        var acc = Lanes(repeating: 0)
+        var i = 0
+        while i + 16 <= x.count {
+            let bits = raw.loadUnaligned(fromByteOffset: i &* 4, as: Lanes.self)
+            acc = laneMax(acc, bits & Lanes(repeating: exponentMask))
+            i &+= 16
+        }
+        var m = acc.max()
+        while i < x.count { m = max(m, Int32(bitPattern: x[i].bitPattern) & exponentMask); i &+= 1 }
+        return m
+    }
+
+    /// Peak magnitude and the number of samples beyond full scale (|x| > 1).
+    static func peakAndOvers(_ x: UnsafeBufferPointer<Float>) -> (peak: Float, overs: Int) {
+        guard let base = x.baseAddress else { return (0, 0) }
+        let raw = UnsafeRawPointer(base)
+        let one = Lanes(repeating: 0x3F80_0000), magnitude = Lanes(repeating: 0x7FFF_FFFF)
+        var peak = Lanes(repeating: 0), count = Lanes(repeating: 0)
+        var i = 0
+        while i + 16 <= x.count {
+            let a = raw.loadUnaligned(fromByteOffset: i &* 4, as: Lanes.self) & magnitude
+            peak = laneMax(peak, a)
+            count &+= (one &- a) &>> 31          // -1 where |x| > 1.0
+            i &+= 16
+        }
+        var p = Float(bitPattern: UInt32(peak.max())), n = -Int(count.wrappedSum())
+        while i < x.count { let a = abs(x[i]); if a > 1 { n += 1 }; p = max(p, a); i &+= 1 }
+        return (p, n)
+    }
 }

@@ -147,3 +147,27 @@ struct ResamplerFigures {
         }
     }
 }
+
+@Suite("Sample guards (SIMD scans)")
+struct SampleGuardTests {
+    @Test("NaN/infinity replaced and counted, overs and peak counted, at every length and position")
+    func guards() {
+        for length in [0, 1, 15, 16, 17, 100] {
+            for position in Set([0, length / 2, max(0, length - 1)]) where length > 0 {
+                var x = (0..<length).map { Float($0 % 7) / 10 - 0.3 }
+                x[position] = .nan
+                if length > 2 { x[(position + 1) % length] = -.infinity }
+                let g = NonFiniteGuard(channels: 1)
+                let y = Signal.run(g, x)
+                #expect(y.allSatisfy(\.isFinite) && g.replaced == (length > 2 ? 2 : 1), "length \(length) at \(position)")
+                #expect(y[position] == 0 && (length <= 2 || y[(position + 1) % length] == -1))
+            }
+            var z = (0..<length).map { Float($0 % 5) / 4 }          // 0, .25, .5, .75, 1.0
+            if length > 3 { z[3] = -1.25; z[length - 1] = 1.0000001 }
+            let c = OverCounter()
+            _ = Signal.run(c, z)
+            let expected = z.filter { abs($0) > 1 }.count
+            #expect(c.overs == expected && c.peak == (z.map { abs($0) }.max() ?? 0), "length \(length)")
+        }
+    }
+}
