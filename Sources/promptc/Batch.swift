@@ -48,14 +48,7 @@ struct Batch: ParsableCommand {
     @Option(help: ArgumentHelp("Write a JSON report: per-file status, format, duration, outputs, warnings, errors, timings.", valueName: "file"))
     var jsonReport: String?
 
-    @Option(help: "Use only this channel (1 = left) instead of the mean of all channels.")
-    var channel: Int?
-
-    @Flag(help: "Decode MP3 at full rate and stereo.")
-    var noFastPath = false
-
-    @Flag(help: "Fail on truncated inputs.")
-    var strict = false
+    @OptionGroup var conversion: ConversionFlags
 
     @Flag(name: .shortAndLong, help: "Print only errors and the summary.")
     var quiet = false
@@ -72,7 +65,6 @@ struct Batch: ParsableCommand {
     func validate() throws {
         _ = try formats()
         if jobs < 1 || jobs > 256 { throw ValidationError("-j must be between 1 and 256.") }
-        if let c = channel, c < 1 { throw ValidationError("--channel counts from 1 (1 = left).") }
     }
 
     func run() throws {
@@ -84,9 +76,7 @@ struct Batch: ParsableCommand {
         options.force = force
         options.prune = prune
         options.failFast = failFast
-        options.conversion.channel = channel
-        options.conversion.mp3FastPath = !noFastPath
-        options.conversion.strict = strict
+        conversion.apply(to: &options.conversion)
         let batch = BatchConverter(sources: sources, outputDirectory: output, options: options)
         let live = isatty(2) != 0 && !quiet
         var err = StandardError()

@@ -30,11 +30,10 @@ struct Convert: ParsableCommand {
     @Option(name: .shortAndLong, help: "An output file; repeat for several formats.")
     var output: [String] = []
 
+    @OptionGroup var conversion: ConversionFlags
+
     @Option(help: ArgumentHelp("Output format when the extension does not say (or for -o -).", valueName: "format"))
     var format: PromptFormat?
-
-    @Option(help: "Use only this channel (1 = left) instead of the mean of all channels.")
-    var channel: Int?
 
     @Option(help: ArgumentHelp("Read the input as headerless samples of this encoding.", valueName: "encoding"))
     var rawFormat: RawEncoding?
@@ -48,12 +47,6 @@ struct Convert: ParsableCommand {
     @Flag(name: [.customShort("y"), .long], help: "Replace existing output files.")
     var overwrite = false
 
-    @Flag(help: "Fail on a truncated input instead of converting what decodes and warning.")
-    var strict = false
-
-    @Flag(help: "Decode MP3 at full rate and stereo even when a faster path would do.")
-    var noFastPath = false
-
     @Flag(name: .shortAndLong, help: "Print no warnings.")
     var quiet = false
 
@@ -63,7 +56,6 @@ struct Convert: ParsableCommand {
     func validate() throws {
         if output.isEmpty { throw ValidationError("Give at least one output with -o FILE.") }
         if output.contains("-") && format == nil { throw ValidationError("Writing to standard output (-o -) needs --format.") }
-        if let c = channel, c < 1 { throw ValidationError("--channel counts from 1 (1 = left).") }
         if rawFormat != nil && !(1000...768_000).contains(rawRate) { throw ValidationError("--raw-rate must be between 1000 and 768000 Hz.") }
         if !(1...64).contains(rawChannels) { throw ValidationError("--raw-channels must be between 1 and 64.") }
     }
@@ -74,10 +66,8 @@ struct Convert: ParsableCommand {
             return try OutputTarget(path: path)
         }
         var options = ConversionOptions()
-        options.channel = channel
+        conversion.apply(to: &options)
         options.overwrite = overwrite
-        options.strict = strict
-        options.mp3FastPath = !noFastPath
         options.raw = rawFormat.map { RawFormat(encoding: $0, sampleRate: rawRate, channels: rawChannels) }
         let report = try Converter.convert(input: input, outputs: targets, options: options)
         if !quiet { report.warnings.forEach { warn("\(input): \($0)") } }
