@@ -276,33 +276,61 @@ final class PolyphaseStage: CustomStringConvertible {
     private func run(into output: inout [Float], limit: Int) {
         let h = halfLength, s = stride, m = stepM, l = phasesL
         let stepInt = m / l, stepFrac = m % l
-        var count = 0
+        // Outputs whose window lies inside the buffer: output i sits at input
+        // pos + (phase + i * M) / L and needs samples up to that - H + s.
+        let lastPos = bufferStart + buffer.count - s + h - 1
+        guard lastPos >= pos, limit > 0 else { return }
+        let n = min(limit, ((lastPos - pos + 1) * l - phase + m - 1) / m)
+        let first = output.count
+        output.append(contentsOf: repeatElement(0, count: n))
         buffer.withUnsafeBufferPointer { buf in
             table.withUnsafeBufferPointer { tab in
-                let bufEnd = bufferStart + buf.count
-                while count < limit && pos - h + 1 + s <= bufEnd {
-                    let window = buf.baseAddress! + (pos - h + 1 - bufferStart)
-                    let y: Float
-                    switch kernel {
-                    case .exact:
-                        y = dotProduct(tab.baseAddress! + phase * s, window, s)
-                    case .interpolated:
-                        let x = Double(phase) * Double(Self.interpolatedPhases) / Double(l)
-                        let p = Int(x)
-                        let alpha = Float(x - Double(p))
-                        let a = dotProduct(tab.baseAddress! + p * s, window, s)
-                        let b = dotProduct(tab.baseAddress! + (p + 1) * s, window, s)
-                        y = a + alpha * (b - a)
+                output.withUnsafeMutableBufferPointer { outBuf in
+                    let out = outBuf.baseAddress! + first
+                    let coefficients = tab.baseAddress!
+                    var window = buf.baseAddress! + (pos - h + 1 - bufferStart)
+                    var i = 0
+                    if l == 1 {
+                        // Integer decimation: one filter for all outputs, four outputs share each coefficient load.
+                        while i + 4 <= n {
+                            let y = dotProduct4(coefficients, window, window + m, window + 2 * m, window + 3 * m, s)
+                            out[i] = y[0]; out[i + 1] = y[1]; out[i + 2] = y[2]; out[i + 3] = y[3]
+                            window += 4 * m
+                            i += 4
+                        }
+                        while i < n {
+                            // Same arithmetic as one lane of dotProduct4, so block sizes never change a sample.
+                            out[i] = dotProduct4(coefficients, window, window, window, window, s)[0]
+                            window += m
+                            i += 1
+                        }
+                        return
                     }
-                    output.append(y)
-                    count += 1
-                    pos += stepInt
-                    phase += stepFrac
-                    if phase >= l { phase -= l; pos += 1 }
+                    var ph = phase
+                    while i < n {
+                        switch kernel {
+                        case .exact:
+                            out[i] = dotProduct(coefficients + ph * s, window, s)
+                        case .interpolated:
+                            let x = Double(ph) * Double(Self.interpolatedPhases) / Double(l)
+                            let p = Int(x)
+                            let alpha = Float(x - Double(p))
+                            let a = dotProduct(coefficients + p * s, window, s)
+                            let b = dotProduct(coefficients + (p + 1) * s, window, s)
+                            out[i] = a + alpha * (b - a)
+                        }
+                        i += 1
+                        window += stepInt
+                        ph += stepFrac
+                        if ph >= l { ph -= l; window += 1 }
+                    }
                 }
             }
         }
-        produced += count
+        produced += n
+        let advanced = phase + n * m
+        pos += advanced / l
+        phase = advanced % l
         // Drop history no output will need again (keep it amortised: only in big chunks).
         let consumed = pos - h + 1 - bufferStart
         if consumed > 8192 {
@@ -383,7 +411,50 @@ func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) 
         i &+= 32
     }
     if i < n { mac(&acc0, i) }
-    return (acc0 + acc1).sum()
+    return horizontalSum(acc0 + acc1)
+}
+
+/// Sum of the lanes as a tree (halves added pairwise): the stdlib's `sum()` adds the
+/// 16 lanes one after another, a 16-deep dependency chain per output sample.
+@inline(__always)
+func horizontalSum(_ v: SIMD16<Float>) -> Float {
+    let a = v.lowHalf + v.highHalf
+    let b = a.lowHalf + a.highHalf
+    let c = b.lowHalf + b.highHalf
+    return c.x + c.y
+}
+
+/// Four dot products with one coefficient vector (the integer decimator's four next
+/// outputs): each coefficient load serves four windows.
+@inline(__always)
+func dotProduct4(_ c: UnsafePointer<Float>, _ w0: UnsafePointer<Float>, _ w1: UnsafePointer<Float>,
+                 _ w2: UnsafePointer<Float>, _ w3: UnsafePointer<Float>, _ n: Int) -> SIMD4<Float> {
+    let rc = UnsafeRawPointer(c), r0 = UnsafeRawPointer(w0), r1 = UnsafeRawPointer(w1)
+    let r2 = UnsafeRawPointer(w2), r3 = UnsafeRawPointer(w3)
+    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+    var i = 0
+    while i < n {
+        let k = rc.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+        #if PROMPTC_FMA
+        a0.addProduct(k, r0.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self))
+        a1.addProduct(k, r1.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self))
+        a2.addProduct(k, r2.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self))
+        a3.addProduct(k, r3.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self))
+        #else
+        a0 += k * r0.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+        a1 += k * r1.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+        a2 += k * r2.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+        a3 += k * r3.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+        #endif
+        i &+= 8
+    }
+    // Transpose-and-add: four horizontal sums in three vector steps.
+    let b0 = a0.lowHalf + a0.highHalf, b1 = a1.lowHalf + a1.highHalf
+    let b2 = a2.lowHalf + a2.highHalf, b3 = a3.lowHalf + a3.highHalf
+    let c01 = SIMD4(lowHalf: b0.lowHalf + b0.highHalf, highHalf: b1.lowHalf + b1.highHalf)
+    let c23 = SIMD4(lowHalf: b2.lowHalf + b2.highHalf, highHalf: b3.lowHalf + b3.highHalf)
+    let e = SIMD4(lowHalf: c01.evenHalf + c01.oddHalf, highHalf: c23.evenHalf + c23.oddHalf)
+    return e
 }
 
 func sinc(_ x: Double) -> Double { x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x) }
