@@ -2,11 +2,21 @@
 import PackageDescription
 
 // Layers, lowest first; a target only imports targets listed before it.
-//   G711      pure G.711 codec (no dependencies)
-//   DSP       mixdown, resampler, the stage protocol of the processing chain
+//   CPUFeatures  which build of the SIMD kernels this CPU runs (SIMDLevel)
+//   G711      pure G.711 codec (no dependencies but its own AVX2 build, G711AVX2)
+//   DSP       mixdown, resampler, the stage protocol of the processing chain (+ DSPAVX2)
 //   AudioIO   decoders and writers over libmpg123, libsndfile, LAME (only place C is touched)
 //   PromptKit conversion pipeline, batch, install
 //   promptc   the command-line tool
+// The hot kernels are compiled a second time for Haswell-class CPUs (AVX2 + FMA) in
+// the *AVX2 targets, whose kernel sources are symbolic links to the portable ones;
+// SIMDLevel picks one at run time, so the default build stays portable.
+#if arch(x86_64)
+let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"]), .define("PROMPTC_FMA")]
+#else
+let avx2Settings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "promptc",
     platforms: [.macOS(.v13)],
@@ -21,8 +31,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "G711"),
-        .target(name: "DSP"),
+        .target(name: "CPUFeatures"),
+        .target(name: "G711AVX2", swiftSettings: avx2Settings),
+        .target(name: "G711", dependencies: ["CPUFeatures", "G711AVX2"]),
+        .target(name: "DSPAVX2", swiftSettings: avx2Settings),
+        .target(name: "DSP", dependencies: ["CPUFeatures", "DSPAVX2"]),
         .systemLibrary(name: "CMPG123", pkgConfig: "libmpg123",
                        providers: [.apt(["libmpg123-dev"])]),
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile",

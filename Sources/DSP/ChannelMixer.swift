@@ -32,7 +32,7 @@ public final class ChannelMixer: AudioStage {
             case .mean:
                 let scale = 1 / Float(n)
                 if n == 2 {
-                    for f in 0..<frames { out[start + f] = (input[2 * f] + input[2 * f + 1]) * 0.5 }
+                    Self.meanOfPairs(input, into: out.baseAddress! + start, frames: frames)
                 } else {
                     for f in 0..<frames {
                         var s: Float = 0
@@ -45,4 +45,20 @@ public final class ChannelMixer: AudioStage {
     }
 
     public func drain(into output: inout [Float]) {}
+
+    /// Stereo mean, eight frames a step: even lanes are left, odd lanes right.
+    private static func meanOfPairs(_ input: UnsafeBufferPointer<Float>, into out: UnsafeMutablePointer<Float>, frames: Int) {
+        let raw = UnsafeRawPointer(input.baseAddress!)
+        let target = UnsafeMutableRawPointer(out)
+        var f = 0
+        while f &+ 8 <= frames {
+            let v = raw.loadUnaligned(fromByteOffset: f &* 8, as: SIMD16<Float>.self)
+            target.storeBytes(of: (v.evenHalf + v.oddHalf) * 0.5, toByteOffset: f &* 4, as: SIMD8<Float>.self)
+            f &+= 8
+        }
+        while f < frames {
+            out[f] = (input[2 &* f] + input[2 &* f &+ 1]) * 0.5
+            f &+= 1
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+@_exported import CPUFeatures
 
 /// Resampler quality, as a small table in the manner of speexdsp: where the flat
 /// passband ends and the stopband starts (as fractions of the narrower Nyquist
@@ -63,7 +64,10 @@ public final class PolyphaseResampler: AudioStage {
     /// - Parameter advance: a known delay of the input to undo, in input samples, as a
     ///   fraction (numerator, denominator): output k is taken at input time
     ///   k * inputRate / outputRate + advance. Used for the MP3 decoder's reduced-rate synthesis.
-    public init(inputRate: Int, outputRate: Int, quality: ResamplerQuality = .telephone, advance: (Int, Int) = (0, 1)) {
+    /// - Parameter simd: which build of the filter kernels runs (default: the best this CPU
+    ///   supports). Levels differ only in rounding (fused multiply-add), far below -120 dB.
+    public init(inputRate: Int, outputRate: Int, quality: ResamplerQuality = .telephone, advance: (Int, Int) = (0, 1),
+                simd: SIMDLevel = .active) {
         precondition(inputRate > 0 && outputRate > 0, "sample rates must be positive")
         precondition(advance.0 >= 0 && advance.1 > 0)
         self.inputRate = inputRate
@@ -74,7 +78,8 @@ public final class PolyphaseResampler: AudioStage {
             stages = []
             return
         }
-        let plan = PolyphaseResampler.plan(inputRate: inputRate, outputRate: outputRate, quality: quality, advance: advance)
+        let plan = PolyphaseResampler.plan(inputRate: inputRate, outputRate: outputRate, quality: quality, advance: advance,
+                                           kernels: FilterKernelSet.forLevel(simd))
         preDecimation = plan.decimation
         stages = plan.stages
     }
@@ -140,12 +145,13 @@ public final class PolyphaseResampler: AudioStage {
 
     struct Plan { var decimation: Int; var stages: [PolyphaseStage] }
 
-    static func plan(inputRate: Int, outputRate: Int, quality q: ResamplerQuality, advance: (Int, Int)) -> Plan {
+    static func plan(inputRate: Int, outputRate: Int, quality q: ResamplerQuality, advance: (Int, Int),
+                     kernels: FilterKernelSet = .active) -> Plan {
         let nyquist = Double(min(inputRate, outputRate)) / 2
         let pass = q.passbandEdge * nyquist, stop = q.stopbandEdge * nyquist
         func single() -> PolyphaseStage {
             PolyphaseStage(inNumerator: inputRate, outDenominator: outputRate, inputRate: Double(inputRate),
-                           pass: pass, stop: stop, attenuationDB: q.attenuationDB, advance: advance)
+                           pass: pass, stop: stop, attenuationDB: q.attenuationDB, advance: advance, kernels: kernels)
         }
         guard inputRate > outputRate else { return Plan(decimation: 1, stages: [single()]) }
         var best = Plan(decimation: 1, stages: [single()])
@@ -156,9 +162,10 @@ public final class PolyphaseResampler: AudioStage {
         while Double(inputRate) / Double(d) >= Double(outputRate) && Double(inputRate) / Double(d) - stop > pass * 1.05 {
             let mid = Double(inputRate) / Double(d)
             let first = PolyphaseStage(inNumerator: d, outDenominator: 1, inputRate: Double(inputRate),
-                                       pass: pass, stop: mid - stop, attenuationDB: q.attenuationDB, advance: advance)
+                                       pass: pass, stop: mid - stop, attenuationDB: q.attenuationDB, advance: advance,
+                                       kernels: kernels)
             let second = PolyphaseStage(inNumerator: inputRate, outDenominator: outputRate * d, inputRate: mid,
-                                        pass: pass, stop: stop, attenuationDB: q.attenuationDB)
+                                        pass: pass, stop: stop, attenuationDB: q.attenuationDB, kernels: kernels)
             let cost = first.costPerSecond + second.costPerSecond
             if cost < bestCost { bestCost = cost; best = Plan(decimation: d, stages: [first, second]) }
             d += 1
@@ -208,6 +215,7 @@ final class PolyphaseStage: CustomStringConvertible {
     let inputRate: Double
     let pass: Double, stop: Double
     private let table: [Float]
+    private let kernels: FilterKernelSet
     private var buffer: [Float]
     private var bufferStart: Int   // absolute input index of buffer[0]
     private var pos = 0            // absolute input index of floor(output time)
@@ -226,7 +234,8 @@ final class PolyphaseStage: CustomStringConvertible {
     }
 
     init(inNumerator: Int, outDenominator: Int, inputRate: Double, pass: Double, stop: Double, attenuationDB: Double,
-         advance: (Int, Int) = (0, 1)) {
+         advance: (Int, Int) = (0, 1), kernels: FilterKernelSet = .active) {
+        self.kernels = kernels
         let g = gcd(inNumerator, outDenominator)
         // Scale the phase count so the start offset (a fraction of an input sample) is a whole phase.
         let a = gcd(advance.0, advance.1)
@@ -240,7 +249,7 @@ final class PolyphaseStage: CustomStringConvertible {
         let transition = (stop - pass) / inputRate                  // cycles per input sample
         let taps = (attenuationDB - 7.95) / (2.285 * 2 * Double.pi * transition) + 1
         halfLength = max(2, Int(ceil(taps / 2)))
-        stride = (2 * halfLength + 15) / 16 * 16
+        stride = (2 * halfLength + 15) / 16 * 16   // the kernels take multiples of 16
         kernel = phasesL <= Self.maxExactPhases ? .exact : .interpolated
         let key = FilterTableKey(phases: phasesL, kernelExact: kernel == .exact, halfLength: halfLength, stride: stride,
                                  cutoff: (pass + stop) / 2 / inputRate, attenuation: attenuationDB)
@@ -256,7 +265,7 @@ final class PolyphaseStage: CustomStringConvertible {
     func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float], limit: Int) {
         received += input.count
         buffer.append(contentsOf: input)
-        run(into: &output, limit: limit)
+        run(into: &output, limit: limit, draining: false)
     }
 
     /// Pads with zeros and produces the outputs whose time lies before the end of the
@@ -269,60 +278,38 @@ final class PolyphaseStage: CustomStringConvertible {
         let end = output.count + want
         while output.count < end {
             buffer.append(contentsOf: repeatElement(0, count: stride + stepM / phasesL + 1))
-            run(into: &output, limit: end - output.count)
+            run(into: &output, limit: end - output.count, draining: true)
         }
     }
 
-    private func run(into output: inout [Float], limit: Int) {
+    /// Outputs per block of the kernel: the integer decimator computes four at a time,
+    /// the exact polyphase kernel 4L (four per phase row), the interpolated one singly.
+    private var blockOutputs: Int { phasesL == 1 ? 4 : kernel == .exact ? 4 * phasesL : 1 }
+
+    /// Computes the outputs whose windows lie inside the buffer, at most `limit`. While
+    /// streaming only whole kernel blocks (the rest waits for more input); when draining,
+    /// everything.
+    private func run(into output: inout [Float], limit: Int, draining: Bool) {
         let h = halfLength, s = stride, m = stepM, l = phasesL
-        let stepInt = m / l, stepFrac = m % l
-        // Outputs whose window lies inside the buffer: output i sits at input
-        // pos + (phase + i * M) / L and needs samples up to that - H + s.
+        // Output i sits at input pos + (phase + i * M) / L and needs samples up to that - H + s.
         let lastPos = bufferStart + buffer.count - s + h - 1
         guard lastPos >= pos, limit > 0 else { return }
-        let n = min(limit, ((lastPos - pos + 1) * l - phase + m - 1) / m)
+        let available = ((lastPos - pos + 1) * l - phase + m - 1) / m
+        let n = min(limit, draining ? available : available - available % blockOutputs)
+        guard n > 0 else { return }
         let first = output.count
         output.append(contentsOf: repeatElement(0, count: n))
         buffer.withUnsafeBufferPointer { buf in
             table.withUnsafeBufferPointer { tab in
                 output.withUnsafeMutableBufferPointer { outBuf in
                     let out = outBuf.baseAddress! + first
-                    let coefficients = tab.baseAddress!
-                    var window = buf.baseAddress! + (pos - h + 1 - bufferStart)
-                    var i = 0
+                    let window = buf.baseAddress! + (pos - h + 1 - bufferStart)
                     if l == 1 {
-                        // Integer decimation: one filter for all outputs, four outputs share each coefficient load.
-                        while i + 4 <= n {
-                            let y = dotProduct4(coefficients, window, window + m, window + 2 * m, window + 3 * m, s)
-                            out[i] = y[0]; out[i + 1] = y[1]; out[i + 2] = y[2]; out[i + 3] = y[3]
-                            window += 4 * m
-                            i += 4
-                        }
-                        while i < n {
-                            // Same arithmetic as one lane of dotProduct4, so block sizes never change a sample.
-                            out[i] = dotProduct4(coefficients, window, window, window, window, s)[0]
-                            window += m
-                            i += 1
-                        }
-                        return
-                    }
-                    var ph = phase
-                    while i < n {
-                        switch kernel {
-                        case .exact:
-                            out[i] = dotProduct(coefficients + ph * s, window, s)
-                        case .interpolated:
-                            let x = Double(ph) * Double(Self.interpolatedPhases) / Double(l)
-                            let p = Int(x)
-                            let alpha = Float(x - Double(p))
-                            let a = dotProduct(coefficients + p * s, window, s)
-                            let b = dotProduct(coefficients + (p + 1) * s, window, s)
-                            out[i] = a + alpha * (b - a)
-                        }
-                        i += 1
-                        window += stepInt
-                        ph += stepFrac
-                        if ph >= l { ph -= l; window += 1 }
+                        kernels.decimate(tab.baseAddress!, s, window, m, out, n)
+                    } else if kernel == .exact {
+                        kernels.polyphase(tab.baseAddress!, s, l, m, window, phase, out, n)
+                    } else {
+                        kernels.interpolatedPolyphase(tab.baseAddress!, s, Self.interpolatedPhases + 1, l, m, window, phase, out, n)
                     }
                 }
             }
@@ -385,76 +372,6 @@ struct FilterTableKey: Hashable {
         }
         return t
     }
-}
-
-/// Dot product of two float vectors of length n (a multiple of 16): the inner loop of
-/// every filter, kept on its own so the compiler vectorizes it. Tuned builds
-/// (`make build TUNE=...`, which defines PROMPTC_FMA) use fused multiply-add; the
-/// portable build must not, as FMA without hardware support is a library call per lane.
-@inline(__always)
-func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-    var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
-    @inline(__always) func mac(_ acc: inout SIMD16<Float>, _ offset: Int) {
-        let x = ra.loadUnaligned(fromByteOffset: offset &* 4, as: SIMD16<Float>.self)
-        let y = rb.loadUnaligned(fromByteOffset: offset &* 4, as: SIMD16<Float>.self)
-        #if PROMPTC_FMA
-        acc.addProduct(x, y)
-        #else
-        acc += x * y
-        #endif
-    }
-    var i = 0
-    while i + 32 <= n {
-        mac(&acc0, i)
-        mac(&acc1, i &+ 16)
-        i &+= 32
-    }
-    if i < n { mac(&acc0, i) }
-    return horizontalSum(acc0 + acc1)
-}
-
-/// Sum of the lanes as a tree (halves added pairwise): the stdlib's `sum()` adds the
-/// 16 lanes one after another, a 16-deep dependency chain per output sample.
-@inline(__always)
-func horizontalSum(_ v: SIMD16<Float>) -> Float {
-    let a = v.lowHalf + v.highHalf
-    let b = a.lowHalf + a.highHalf
-    let c = b.lowHalf + b.highHalf
-    return c.x + c.y
-}
-
-/// Four dot products with one coefficient vector (the integer decimator's four next
-/// outputs): each coefficient load serves four windows.
-@inline(__always)
-func dotProduct4(_ c: UnsafePointer<Float>, _ w0: UnsafePointer<Float>, _ w1: UnsafePointer<Float>,
-                 _ w2: UnsafePointer<Float>, _ w3: UnsafePointer<Float>, _ n: Int) -> SIMD4<Float> {
-    let rc = UnsafeRawPointer(c), r0 = UnsafeRawPointer(w0), r1 = UnsafeRawPointer(w1)
-    let r2 = UnsafeRawPointer(w2), r3 = UnsafeRawPointer(w3)
-    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-    var i = 0
-    while i < n {
-        let k = rc.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-        #if PROMPTC_FMA
-        a0.addProduct(k, r0.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self))
-        a1.addProduct(k, r1.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self))
-        a2.addProduct(k, r2.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self))
-        a3.addProduct(k, r3.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self))
-        #else
-        a0 += k * r0.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-        a1 += k * r1.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-        a2 += k * r2.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-        a3 += k * r3.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-        #endif
-        i &+= 8
-    }
-    // Transpose-and-add: four horizontal sums in three vector steps.
-    let b0 = a0.lowHalf + a0.highHalf, b1 = a1.lowHalf + a1.highHalf
-    let b2 = a2.lowHalf + a2.highHalf, b3 = a3.lowHalf + a3.highHalf
-    let c01 = SIMD4(lowHalf: b0.lowHalf + b0.highHalf, highHalf: b1.lowHalf + b1.highHalf)
-    let c23 = SIMD4(lowHalf: b2.lowHalf + b2.highHalf, highHalf: b3.lowHalf + b3.highHalf)
-    let e = SIMD4(lowHalf: c01.evenHalf + c01.oddHalf, highHalf: c23.evenHalf + c23.oddHalf)
-    return e
 }
 
 func sinc(_ x: Double) -> Double { x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x) }

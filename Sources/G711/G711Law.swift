@@ -1,3 +1,6 @@
+@_exported import CPUFeatures
+internal import G711AVX2
+
 /// The two G.711 companding laws, as a value you can pass around at run time.
 ///
 /// Every function here is bit-exact to the ITU-T G.191 reference routines
@@ -16,21 +19,28 @@ public enum G711Law: String, Sendable, CaseIterable, Codable {
 
     /// Encodes 16-bit linear samples into G.711 codes (SIMD kernel).
     /// `output` must hold at least `input.count` bytes.
-    @inlinable
-    public func encode(_ input: UnsafeBufferPointer<Int16>, into output: UnsafeMutableBufferPointer<UInt8>) {
-        switch self {
-        case .aLaw: ALaw.encode(input, into: output)
-        case .muLaw: MuLaw.encode(input, into: output)
+    ///
+    /// - Parameter simd: which build of the kernel runs; by default the best this CPU
+    ///   supports (see ``SIMDLevel``). Every level gives the same codes.
+    public func encode(_ input: UnsafeBufferPointer<Int16>, into output: UnsafeMutableBufferPointer<UInt8>,
+                       simd: SIMDLevel = .active) {
+        switch (self, simd) {
+        case (.aLaw, .baseline): ALaw.encode(input, into: output)
+        case (.muLaw, .baseline): MuLaw.encode(input, into: output)
+        case (.aLaw, .avx2): AVX2Kernels.encodeALaw(input, into: output)
+        case (.muLaw, .avx2): AVX2Kernels.encodeMuLaw(input, into: output)
         }
     }
 
     /// Encodes float samples (full scale ±1.0) into G.711 codes (SIMD kernel).
     /// See ``G711Codec/encode(_:into:)-float`` for the exact float-to-int16 rule.
-    @inlinable
-    public func encode(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<UInt8>) {
-        switch self {
-        case .aLaw: ALaw.encode(input, into: output)
-        case .muLaw: MuLaw.encode(input, into: output)
+    public func encode(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<UInt8>,
+                       simd: SIMDLevel = .active) {
+        switch (self, simd) {
+        case (.aLaw, .baseline): ALaw.encode(input, into: output)
+        case (.muLaw, .baseline): MuLaw.encode(input, into: output)
+        case (.aLaw, .avx2): AVX2Kernels.encodeALaw(input, into: output)
+        case (.muLaw, .avx2): AVX2Kernels.encodeMuLaw(input, into: output)
         }
     }
 

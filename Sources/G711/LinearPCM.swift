@@ -19,4 +19,12 @@ public enum LinearPCM {
             i &+= 1
         }
     }
+
+    /// Converts int16 to floats, x / 32768 (exact): the same values libsndfile gives,
+    /// in a loop the compiler vectorizes (Debian's libsndfile converts one sample at a time).
+    public static func decode(_ input: UnsafeBufferPointer<Int16>, into output: UnsafeMutableBufferPointer<Float>) {
+        precondition(output.count >= input.count, "LinearPCM.decode: output buffer too small")
+        guard let src = input.baseAddress, let dst = output.baseAddress else { return }
+        for i in 0..<input.count { dst[i] = Float(src[i]) * (1 / 32768) }
+    }
 }

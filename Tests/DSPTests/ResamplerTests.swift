@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DSP
+import CPUFeatures
+
+/// Every build of the filter kernels this machine can run (baseline, and AVX2 where the CPU has it).
+let levels = SIMDLevel.supported
 
 /// Input rates the resampler must serve, from phones, studios and odd devices.
 let commonRates = [11025, 16000, 22050, 32000, 44100, 48000, 96000]
@@ -8,28 +12,28 @@ let oddRates = [1000, 7999, 44101, 37800, 768_000]
 
 @Suite("Polyphase resampler quality (8 kHz output unless stated)")
 struct ResamplerTests {
-    @Test("passband flat within ±0.1 dB from 0 to 3800 Hz", arguments: commonRates + [44101, 7999])
-    func passbandIsFlat(rate: Int) {
+    @Test("passband flat within ±0.1 dB from 0 to 3800 Hz", arguments: commonRates + [44101, 7999], levels)
+    func passbandIsFlat(rate: Int, simd: SIMDLevel) {
         var worst = 0.0
         for f in [50.0, 300, 1000, 2000, 3000, 3500, 3700, 3800] where f < Double(rate) / 2 * 0.95 {
-            let r = PolyphaseResampler(inputRate: rate, outputRate: 8000)
+            let r = PolyphaseResampler(inputRate: rate, outputRate: 8000, simd: simd)
             let y = Signal.run(r, Signal.tone(f, rate: rate, seconds: 0.5))
             let gain = Signal.dB(Signal.fit(y, frequency: f, rate: 8000, skip: 400).amplitude / 0.5)
             worst = max(worst, abs(gain))
         }
-        #expect(worst <= 0.1, "worst passband deviation \(worst) dB at \(rate) Hz")
+        #expect(worst <= 0.1, "worst passband deviation \(worst) dB at \(rate) Hz (\(simd))")
     }
 
-    @Test("everything at or above 4000 Hz is attenuated by at least 100 dB", arguments: commonRates + [44101])
-    func stopbandIsDeep(rate: Int) {
+    @Test("everything at or above 4000 Hz is attenuated by at least 100 dB", arguments: commonRates + [44101], levels)
+    func stopbandIsDeep(rate: Int, simd: SIMDLevel) {
         var worst = -400.0
         for f in [4000.0, 4050, 4200, 5000, 7000, 7900, 8000, 11000, 15000, 19999, 23000, 40000]
         where f < Double(rate) / 2 {
-            let r = PolyphaseResampler(inputRate: rate, outputRate: 8000)
+            let r = PolyphaseResampler(inputRate: rate, outputRate: 8000, simd: simd)
             let y = Signal.run(r, Signal.tone(f, rate: rate, seconds: 0.5))
             worst = max(worst, Signal.dB(Signal.rms(y, skip: 400) / (0.5 / 2.0.squareRoot())))
         }
-        #expect(worst <= -100, "worst stopband leak \(worst) dB at \(rate) Hz")
+        #expect(worst <= -100, "worst stopband leak \(worst) dB at \(rate) Hz (\(simd))")
     }
 
     @Test("16 kHz output: flat to 7600 Hz, >= 100 dB from 8000 Hz", arguments: [44100, 48000, 8000, 22050])
@@ -49,10 +53,10 @@ struct ResamplerTests {
         }
     }
 
-    @Test("output k is the input at time k/8000 s (delay compensated)", arguments: commonRates + oddRates)
-    func delayIsCompensated(rate: Int) {
+    @Test("output k is the input at time k/8000 s (delay compensated)", arguments: commonRates + oddRates, levels)
+    func delayIsCompensated(rate: Int, simd: SIMDLevel) {
         let f = min(1000.0, Double(rate) * 0.3)
-        let y = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000), Signal.tone(f, rate: rate, seconds: 0.5, phase: 0.3))
+        let y = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000, simd: simd), Signal.tone(f, rate: rate, seconds: 0.5, phase: 0.3))
         let phase = Signal.fit(y, frequency: f, rate: 8000, skip: 400).phase
         // A time error of dt seconds shows as a phase error of 2 pi f dt; allow half an input sample.
         let timeError = abs(phase - 0.3) / (2 * .pi * f)
@@ -68,13 +72,29 @@ struct ResamplerTests {
         }
     }
 
-    @Test("block size does not change a single output sample", arguments: [44100, 44101, 16000])
-    func blockBoundariesAreSeamless(rate: Int) {
+    // 48000 (2 phases) and 22050 (320 phases after the decimator) exercise the blocked
+    // polyphase kernel, 44100 the four-output decimator, 44101 the interpolated kernel.
+    @Test("block size does not change a single output sample", arguments: [44100, 44101, 16000, 48000, 22050], levels)
+    func blockBoundariesAreSeamless(rate: Int, simd: SIMDLevel) {
         var rng = SystemRandomNumberGenerator()
         let x = (0..<30_000).map { _ in Float.random(in: -0.5...0.5, using: &rng) }
-        let reference = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000), x, block: 30_000)
+        let reference = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000, simd: simd), x, block: 30_000)
         for block in [1, 7, 64, 1000, 4096] {
-            #expect(Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000), x, block: block) == reference, "block \(block)")
+            let y = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000, simd: simd), x, block: block)
+            #expect(y == reference, "block \(block) (\(simd))")
+        }
+    }
+
+    @Test("every SIMD build of the kernels gives the same output to within float rounding", arguments: [44100, 48000, 22050, 44101])
+    func levelsAgree(rate: Int) {
+        var rng = SystemRandomNumberGenerator()
+        let x = (0..<40_000).map { _ in Float.random(in: -0.9...0.9, using: &rng) }
+        let baseline = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000, simd: .baseline), x)
+        for simd in levels {
+            let y = Signal.run(PolyphaseResampler(inputRate: rate, outputRate: 8000, simd: simd), x)
+            #expect(y.count == baseline.count)
+            let worst = zip(y, baseline).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst < 2e-6, "\(simd) differs from baseline by \(worst) at \(rate) Hz")
         }
     }
 
@@ -119,6 +139,19 @@ final class StageChainStage: AudioStage {
 
 @Suite("Channel mixer")
 struct ChannelMixerTests {
+    @Test("stereo mean equals (left + right) / 2 exactly at every length (SIMD body, scalar tail)")
+    func stereoMeanEveryLength() {
+        var rng = SystemRandomNumberGenerator()
+        for frames in 0...40 {
+            let x = (0..<(2 * frames)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let expected: [Float] = (0..<frames).map { (f: Int) -> Float in
+                let left = x[2 * f], right = x[2 * f + 1]
+                return (left + right) * 0.5
+            }
+            #expect(Signal.run(ChannelMixer(channels: 2), x, block: 2 * 17) == expected, "\(frames) frames")
+        }
+    }
+
     @Test func meanAndPick() {
         let stereo: [Float] = [1, 0, 0.5, 0.5, -1, 1]
         #expect(Signal.run(ChannelMixer(channels: 2), stereo) == [0.5, 0.5, 0])

@@ -15,8 +15,8 @@ struct SplitMix64: RandomNumberGenerator {
 
 @Suite("SIMD kernels against the scalar reference")
 struct G711KernelTests {
-    @Test("int16 SIMD equals scalar for every length 0...100 and every alignment", arguments: G711Law.allCases)
-    func int16LengthsAndAlignments(law: G711Law) {
+    @Test("int16 SIMD equals scalar for every length 0...100 and every alignment", arguments: G711Law.allCases, SIMDLevel.supported)
+    func int16LengthsAndAlignments(law: G711Law, simd level: SIMDLevel) {
         var rng = SplitMix64(state: 42)
         let data = (0..<300).map { _ in Int16.random(in: .min ... .max, using: &rng) }
         data.withUnsafeBufferPointer { all in
@@ -24,7 +24,7 @@ struct G711KernelTests {
                 for length in 0...100 {
                     let input = UnsafeBufferPointer(rebasing: all[offset..<(offset + length)])
                     var simd = [UInt8](repeating: 0xAA, count: length + 1)
-                    simd.withUnsafeMutableBufferPointer { law.encode(input, into: $0) }
+                    simd.withUnsafeMutableBufferPointer { law.encode(input, into: $0, simd: level) }
                     let scalar = input.map { law.encode($0) }
                     #expect(Array(simd[0..<length]) == scalar, "offset \(offset) length \(length)")
                     #expect(simd[length] == 0xAA, "wrote past the end")
@@ -33,12 +33,13 @@ struct G711KernelTests {
         }
     }
 
-    @Test("float SIMD equals scalar on random data of many lengths", arguments: G711Law.allCases)
-    func floatRandom(law: G711Law) {
+    @Test("float SIMD equals scalar on random data of many lengths", arguments: G711Law.allCases, SIMDLevel.supported)
+    func floatRandom(law: G711Law, level: SIMDLevel) {
         var rng = SplitMix64(state: 7)
         for length in [0, 1, 15, 16, 17, 31, 33, 1000, 4099] {
             let input = (0..<length).map { _ in Float.random(in: -1.2...1.2, using: &rng) }
-            let simd = law.encode(input)
+            var simd = [UInt8](repeating: 0, count: length)
+            input.withUnsafeBufferPointer { i in simd.withUnsafeMutableBufferPointer { law.encode(i, into: $0, simd: level) } }
             let scalar = input.map { law == .aLaw ? ALaw.encodeScalar(float: $0) : MuLaw.encodeScalar(float: $0) }
             #expect(simd == scalar, "length \(length)")
         }
@@ -61,8 +62,8 @@ struct G711KernelTests {
         }
     }
 
-    @Test("float SIMD is exact around every int16 step", arguments: G711Law.allCases)
-    func floatAroundEverySample(law: G711Law) {
+    @Test("float SIMD is exact around every int16 step", arguments: G711Law.allCases, SIMDLevel.supported)
+    func floatAroundEverySample(law: G711Law, level: SIMDLevel) {
         // For every int16 k: k/32768, its float neighbours and the half-way points.
         var input: [Float] = []
         input.reserveCapacity(65536 * 5)
@@ -70,7 +71,8 @@ struct G711KernelTests {
             let f = Float(k) / 32768
             input += [f, f.nextUp, f.nextDown, (Float(k) + 0.5) / 32768, (Float(k) - 0.5) / 32768]
         }
-        let simd = law.encode(input)
+        var simd = [UInt8](repeating: 0, count: input.count)
+        input.withUnsafeBufferPointer { i in simd.withUnsafeMutableBufferPointer { law.encode(i, into: $0, simd: level) } }
         var expected = [UInt8](repeating: 0, count: input.count)
         input.withUnsafeBufferPointer { i in
             expected.withUnsafeMutableBufferPointer { o in
@@ -93,5 +95,15 @@ struct LinearPCMTests {
             x.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { LinearPCM.encode(i, into: $0) } }
             #expect(out == x.map { Int16(saturatingFloat: $0) }, "length \(length)")
         }
+    }
+
+    @Test("int16 to float is x / 32768 for all 65536 values and every length")
+    func decodeIsExact() {
+        let all = (0..<65536).map { Int16(truncatingIfNeeded: $0 - 32768) }
+        var out = [Float](repeating: .nan, count: all.count + 1)
+        all.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { LinearPCM.decode(i, into: $0) } }
+        #expect(Array(out[0..<65536]) == all.map { Float($0) / 32768 })
+        #expect(out[65536].isNaN, "wrote past the end")
+        #expect(out[0] == -1 && out[32768] == 0 && out[65535] == 32767 / 32768)
     }
 }

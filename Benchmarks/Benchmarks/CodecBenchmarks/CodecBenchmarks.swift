@@ -44,19 +44,30 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    encodeBench("int16->alaw SIMD") { G711Law.aLaw.encode($0, into: $1) }
+    // The SIMD rows run every build of the kernels this CPU supports (SIMDLevel): the
+    // baseline (x86-64 SSE2) one and, on AVX2 machines, the one promptc picks there.
+    for level in SIMDLevel.supported {
+        encodeBench("int16->alaw SIMD \(level)") { G711Law.aLaw.encode($0, into: $1, simd: level) }
+    }
     encodeBench("int16->alaw scalar") { ALaw.encodeScalar($0, into: $1) }
     let alawTable = G711LookupTableEncoder(law: .aLaw)
     encodeBench("int16->alaw table") { alawTable.encode($0, into: $1) }
-    encodeBench("int16->ulaw SIMD") { G711Law.muLaw.encode($0, into: $1) }
+    for level in SIMDLevel.supported {
+        encodeBench("int16->ulaw SIMD \(level)") { G711Law.muLaw.encode($0, into: $1, simd: level) }
+    }
     encodeBench("int16->ulaw scalar") { MuLaw.encodeScalar($0, into: $1) }
     let ulawTable = G711LookupTableEncoder(law: .muLaw)
     encodeBench("int16->ulaw table") { ulawTable.encode($0, into: $1) }
 
-    Benchmark("float->alaw SIMD") { benchmark in
-        floatSpeech.withUnsafeBufferPointer { input in
-            out8.withUnsafeMutableBufferPointer { output in
-                for _ in benchmark.scaledIterations { for _ in 0..<passes { G711Law.aLaw.encode(input, into: output) }; blackHole(output[0]) }
+    for level in SIMDLevel.supported {
+        Benchmark("float->alaw SIMD \(level)") { benchmark in
+            floatSpeech.withUnsafeBufferPointer { input in
+                out8.withUnsafeMutableBufferPointer { output in
+                    for _ in benchmark.scaledIterations {
+                        for _ in 0..<passes { G711Law.aLaw.encode(input, into: output, simd: level) }
+                        blackHole(output[0])
+                    }
+                }
             }
         }
     }

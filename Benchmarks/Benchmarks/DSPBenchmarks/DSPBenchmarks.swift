@@ -15,14 +15,16 @@ func signal(rate: Int) -> [Float] {
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3), maxIterations: 200)
-    for (rate, out) in [(44100, 8000), (48000, 8000), (22050, 8000), (16000, 8000), (11025, 8000), (44101, 8000), (44100, 16000)] {
+    let cases = [(44100, 8000), (48000, 8000), (22050, 8000), (16000, 8000), (11025, 8000), (44101, 8000), (44100, 16000)]
+    for (rate, out) in cases {
+      for level in SIMDLevel.supported where level == .baseline || rate == 44100 || rate == 22050 {
         let x = signal(rate: rate)
-        Benchmark("resample \(rate)->\(out) (10 s)") { benchmark in
+        Benchmark("resample \(rate)->\(out) (10 s, \(level))") { benchmark in
             var y: [Float] = []
             y.reserveCapacity(out * seconds + 100)
             for _ in benchmark.scaledIterations {
                 y.removeAll(keepingCapacity: true)
-                let r = PolyphaseResampler(inputRate: rate, outputRate: out)
+                let r = PolyphaseResampler(inputRate: rate, outputRate: out, simd: level)
                 x.withUnsafeBufferPointer { p in
                     var i = 0
                     while i < p.count {
@@ -35,5 +37,6 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(y.count)
             }
         }
+      }
     }
 }
