@@ -20,6 +20,12 @@ public final class ByteSource {
     private let headLimit = 1 << 20
     private var position: Int64 = 0
     private var streamPosition: Int64 = 0   // bytes consumed from the pipe
+    // Seekable state: a read buffer, because decoders ask for a few hundred bytes at a
+    // time (libmpg123: a frame header, then the frame) and a system call each costs more.
+    private var buffer: [UInt8] = []
+    private var bufferOffset: Int64 = 0     // file offset of buffer[0]
+    private var bufferUsed = 0              // bytes of the buffer already handed out
+    private static let bufferSize = 1 << 16
 
     /// Opens a path ("-" is standard input). Errors name the file and the reason.
     public init(path: String) throws {
@@ -42,8 +48,10 @@ public final class ByteSource {
         var st = stat()
         fstat(fd, &st)
         let regular = (st.st_mode & S_IFMT) == S_IFREG
-        isSeekable = regular && lseek(fd, 0, SEEK_CUR) >= 0
+        let start = lseek(fd, 0, SEEK_CUR)
+        isSeekable = regular && start >= 0
         size = regular ? Int64(st.st_size) : nil
+        bufferOffset = isSeekable ? Int64(start) : 0
     }
 
     deinit { if ownsDescriptor { close(fd) } }
@@ -51,7 +59,7 @@ public final class ByteSource {
     /// Reads up to `count` bytes; returns the number read (0 at the end, -1 on error).
     public func read(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
         guard count > 0 else { return 0 }
-        if isSeekable { return readFD(buffer, count) }
+        if isSeekable { return readBuffered(buffer, count) }
         if position < streamPosition {
             // Replaying the retained head (seek() only allows positions inside it).
             let n = min(count, head.count - Int(position))
@@ -71,16 +79,68 @@ public final class ByteSource {
         return r
     }
 
+    /// Fills `count` bytes unless the file ends first: from the buffer, then large reads
+    /// straight into the target, small ones through a refilled buffer.
+    private func readBuffered(_ target: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        var done = 0
+        while done < count {
+            if bufferUsed == buffer.count {
+                bufferOffset += Int64(buffer.count)
+                buffer.removeAll(keepingCapacity: true)
+                bufferUsed = 0
+                if count - done >= ByteSource.bufferSize {
+                    let r = readFD(target + done, count - done)
+                    if r < 0 { return done > 0 ? done : -1 }
+                    if r == 0 { break }
+                    bufferOffset += Int64(r)
+                    done += r
+                    continue
+                }
+                buffer = [UInt8](unsafeUninitializedCapacity: ByteSource.bufferSize) { b, n in
+                    n = max(0, readFD(b.baseAddress!, ByteSource.bufferSize))
+                }
+                if buffer.isEmpty { return lastReadFailed && done == 0 ? -1 : done }
+            }
+            let n = min(count - done, buffer.count - bufferUsed)
+            buffer.withUnsafeBytes { (target + done).copyMemory(from: $0.baseAddress! + bufferUsed, byteCount: n) }
+            bufferUsed += n
+            done += n
+        }
+        return done
+    }
+
+    private var lastReadFailed = false
+
     private func readFD(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
         var r: Int
         repeat { r = Glibc.read(fd, buffer, count) } while r < 0 && errno == EINTR
+        lastReadFailed = r < 0
         return r
     }
 
     /// Seeks like lseek; returns the new offset or -1 when it cannot (a pipe going back
     /// past the retained head, or asking for its end).
     public func seek(_ offset: Int64, whence: Int32) -> Int64 {
-        if isSeekable { return Int64(lseek(fd, off_t(offset), whence)) }
+        if isSeekable {
+            let current = bufferOffset + Int64(bufferUsed)
+            let target: Int64
+            switch whence {
+            case SEEK_SET: target = offset
+            case SEEK_CUR: target = current + offset
+            default:
+                let end = Int64(lseek(fd, off_t(offset), whence))
+                if end >= 0 { buffer.removeAll(keepingCapacity: true); bufferUsed = 0; bufferOffset = end }
+                return end
+            }
+            if target < 0 { return -1 }
+            if target >= bufferOffset && target <= bufferOffset + Int64(buffer.count) {
+                bufferUsed = Int(target - bufferOffset)     // inside the buffer: no system call
+                return target
+            }
+            let r = Int64(lseek(fd, off_t(target), SEEK_SET))
+            if r >= 0 { buffer.removeAll(keepingCapacity: true); bufferUsed = 0; bufferOffset = r }
+            return r
+        }
         let target: Int64
         switch whence {
         case SEEK_SET: target = offset
@@ -116,7 +176,7 @@ public final class ByteSource {
     }
 
     /// Current offset.
-    public func tell() -> Int64 { isSeekable ? Int64(lseek(fd, 0, SEEK_CUR)) : position }
+    public func tell() -> Int64 { isSeekable ? bufferOffset + Int64(bufferUsed) : position }
 
     /// Reads up to `count` bytes from the start without consuming them for later readers
     /// (the offset is put back at 0). Used to recognise the format by content.

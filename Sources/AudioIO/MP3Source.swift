@@ -12,9 +12,17 @@ public struct MP3DecodeHints: Sendable, Equatable {
     /// the smallest rate that stays at or above this one.
     public var minimumRate: Int?
 
-    public init(monoMix: Bool = false, minimumRate: Int? = nil) {
+    /// Decoder threads for seekable files (see ``MP3SegmentDecoder``); 1 decodes in line.
+    public var threads: Int
+    /// MPEG frames per segment when decoding on several threads; nil picks about 1 MiB
+    /// of output per segment. Rounded up to a multiple of 16 (see ``MP3SegmentDecoder``).
+    public var segmentFrames: Int?
+
+    public init(monoMix: Bool = false, minimumRate: Int? = nil, threads: Int = 1, segmentFrames: Int? = nil) {
         self.monoMix = monoMix
         self.minimumRate = minimumRate
+        self.threads = threads
+        self.segmentFrames = segmentFrames
     }
 
     /// Full-rate decoding of every channel.
@@ -47,6 +55,9 @@ public final class MP3Source: AudioSource {
     private var decoded = 0
     private var finished = false
     private var warnedTruncation = false
+    private var segments: MP3SegmentDecoder?
+    /// True when the file decodes in segments on several threads (``MP3DecodeHints/threads``).
+    public var decodesInSegments: Bool { segments != nil }
 
     /// Opens an MPEG audio stream. Throws a one-line error when it does not decode.
     public init(bytes: ByteSource, hints: MP3DecodeHints = .full) throws {
@@ -58,34 +69,12 @@ public final class MP3Source: AudioSource {
         }
         handle = h
         box = Unmanaged.passRetained(bytes)
-        var flags = MPG123_QUIET.rawValue | MPG123_GAPLESS.rawValue | MPG123_FORCE_FLOAT.rawValue
-        if !bytes.isSeekable { flags |= MPG123_SEEKBUFFER.rawValue | MPG123_NO_PEEK_END.rawValue }
-        if hints.monoMix { flags |= MPG123_MONO_MIX.rawValue }
-        _ = promptc_mpg123_param(h, MPG123_FLAGS, Int(flags), 0)
         var divisor = 1
         if let minimum = hints.minimumRate, let rate = MP3Source.streamRate(bytes) {
             divisor = [4, 2].first { rate / $0 >= minimum } ?? 1
         }
         rateDivisor = divisor
-        _ = promptc_mpg123_param(h, MPG123_DOWN_SAMPLE, divisor == 4 ? 2 : divisor == 2 ? 1 : 0, 0)
-        _ = promptc_mpg123_param(h, MPG123_RESYNC_LIMIT, 64 * 1024, 0)
-        // Only float output, every rate, no libmpg123 resampling.
-        mpg123_format_none(h)
-        var rates: UnsafePointer<Int>? = nil
-        var nrates = 0
-        mpg123_rates(&rates, &nrates)
-        for i in 0..<nrates {
-            mpg123_format(h, rates![i] / divisor, Int32(MPG123_MONO.rawValue | MPG123_STEREO.rawValue), Int32(MPG123_ENC_FLOAT_32.rawValue))
-            mpg123_format(h, rates![i], Int32(MPG123_MONO.rawValue | MPG123_STEREO.rawValue), Int32(MPG123_ENC_FLOAT_32.rawValue))
-        }
-        let readCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int) -> Int = { io, buf, count in
-            Unmanaged<ByteSource>.fromOpaque(io!).takeUnretainedValue().read(buf!, count)
-        }
-        let seekCallback: @convention(c) (UnsafeMutableRawPointer?, off_t, Int32) -> off_t = { io, offset, whence in
-            off_t(Unmanaged<ByteSource>.fromOpaque(io!).takeUnretainedValue().seek(Int64(offset), whence: whence))
-        }
-        _ = promptc_mpg123_replace_reader_handle(h, readCallback, seekCallback, nil)
-        guard promptc_mpg123_open_handle(h, box.toOpaque()) == Int32(MPG123_OK.rawValue) else {
+        guard MP3Source.open(h, box, seekable: bytes.isSeekable, monoMix: hints.monoMix, divisor: divisor) else {
             let message = String(cString: mpg123_strerror(h))
             mpg123_delete(h); box.release()
             throw AudioIOError(.corrupt, bytes.path, "not a decodable MP3 (\(message))")
@@ -110,6 +99,48 @@ public final class MP3Source: AudioSource {
         let length = promptc_mpg123_length(h)
         frameCount = length > 0 ? Int(length) : nil
         try AudioLimits.check(rate: rate, channels: channels, path: bytes.path)
+        // Long seekable files decode in segments on several threads (bit-identical output).
+        let samplesPerFrame = info.layer == 1 ? 384 : info.layer == 3 && info.version != 0 ? 576 : 1152
+        // MPEG-1 Layer III only, where segments were measured bit-identical to one pass:
+        // Layer I/II have no look-ahead frames after a seek (the first frame of each
+        // segment differs), and MPEG-2/2.5 streams decode differently in the last float
+        // bit once libmpg123 has seeked at all (even back to the start).
+        if hints.threads > 1, info.layer == 3, info.version == 0, bytes.isSeekable, (bytes.size ?? 0) > MP3SegmentDecoder.minimumFileSize || hints.segmentFrames != nil {
+            segments = MP3SegmentDecoder(handle: h, path: bytes.path, threads: hints.threads, monoMix: hints.monoMix,
+                                         divisor: divisor, rate: rate, channels: channels,
+                                         samplesPerFrame: samplesPerFrame / divisor, segmentFrames: hints.segmentFrames)
+            if segments == nil, promptc_mpg123_seek(h, 0, SEEK_SET) != 0 {
+                throw AudioIOError(.corrupt, bytes.path, "cannot seek back to the start after indexing")
+            }
+        }
+    }
+
+    /// Sets a handle up the same way for the main decoder and segment workers, and opens
+    /// the stream through `box` (a retained ByteSource). False when libmpg123 cannot open it.
+    static func open(_ h: OpaquePointer, _ box: Unmanaged<ByteSource>, seekable: Bool, monoMix: Bool, divisor: Int) -> Bool {
+        var flags = MPG123_QUIET.rawValue | MPG123_GAPLESS.rawValue | MPG123_FORCE_FLOAT.rawValue
+        if !seekable { flags |= MPG123_SEEKBUFFER.rawValue | MPG123_NO_PEEK_END.rawValue }
+        if monoMix { flags |= MPG123_MONO_MIX.rawValue }
+        _ = promptc_mpg123_param(h, MPG123_FLAGS, Int(flags), 0)
+        _ = promptc_mpg123_param(h, MPG123_DOWN_SAMPLE, divisor == 4 ? 2 : divisor == 2 ? 1 : 0, 0)
+        _ = promptc_mpg123_param(h, MPG123_RESYNC_LIMIT, 64 * 1024, 0)
+        // Only float output, every rate, no libmpg123 resampling.
+        mpg123_format_none(h)
+        var rates: UnsafePointer<Int>? = nil
+        var nrates = 0
+        mpg123_rates(&rates, &nrates)
+        for i in 0..<nrates {
+            mpg123_format(h, rates![i] / divisor, Int32(MPG123_MONO.rawValue | MPG123_STEREO.rawValue), Int32(MPG123_ENC_FLOAT_32.rawValue))
+            mpg123_format(h, rates![i], Int32(MPG123_MONO.rawValue | MPG123_STEREO.rawValue), Int32(MPG123_ENC_FLOAT_32.rawValue))
+        }
+        let readCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int) -> Int = { io, buf, count in
+            Unmanaged<ByteSource>.fromOpaque(io!).takeUnretainedValue().read(buf!, count)
+        }
+        let seekCallback: @convention(c) (UnsafeMutableRawPointer?, off_t, Int32) -> off_t = { io, offset, whence in
+            off_t(Unmanaged<ByteSource>.fromOpaque(io!).takeUnretainedValue().seek(Int64(offset), whence: whence))
+        }
+        _ = promptc_mpg123_replace_reader_handle(h, readCallback, seekCallback, nil)
+        return promptc_mpg123_open_handle(h, box.toOpaque()) == Int32(MPG123_OK.rawValue)
     }
 
     /// Sample rate of the first MPEG frame header, past any ID3v2 tag (peeked, not consumed).
@@ -133,12 +164,27 @@ public final class MP3Source: AudioSource {
     }
 
     deinit {
+        segments?.shutdown()
         mpg123_delete(handle)
         box.release()
     }
 
     public func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) throws -> Int {
         if finished { return 0 }
+        if let segments {
+            let got: Int
+            do {
+                got = try segments.read(into: buffer, frames: frames)
+            } catch let failure as MP3SegmentDecoder.Failure {
+                switch failure {
+                case .formatChange(let message): throw AudioIOError(.formatChange, path, message)
+                case .decoding(let message) where decoded == 0: throw AudioIOError(.corrupt, path, "MP3 decoding failed: \(message)")
+                case .decoding(let message): warnings.append("decoding stopped early: \(message)"); finished = true; return 0
+                }
+            }
+            if got == 0 { finished = true }
+            return account(got)
+        }
         let wantBytes = frames * channels * 4
         let ok = Int32(MPG123_OK.rawValue)
         var total = 0
@@ -166,7 +212,11 @@ public final class MP3Source: AudioSource {
             }
             throw AudioIOError(.corrupt, path, "MP3 decoding failed: \(message)")
         }
-        let got = total / (4 * channels)
+        return account(total / (4 * channels))
+    }
+
+    /// Counts decoded frames; at the end, warns when fewer decoded than the header promised.
+    private func account(_ got: Int) -> Int {
         decoded += got
         // Exact lengths allow a few frames (decoder delay of untagged streams); size estimates 5%.
         let slack = promptc_mpg123_accurate(handle) != 0 ? 3 * 1152 : (frameCount ?? 0) / 20

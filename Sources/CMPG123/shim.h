@@ -21,6 +21,19 @@ static inline off_t promptc_mpg123_tell(mpg123_handle *h) { return mpg123_tell(h
 static inline int promptc_mpg123_decode_frame(mpg123_handle *h, off_t *num, unsigned char **audio, size_t *bytes) {
     return mpg123_decode_frame(h, num, audio, bytes);
 }
+static inline off_t promptc_mpg123_seek_frame(mpg123_handle *h, off_t frame, int whence) {
+    return mpg123_seek_frame(h, frame, whence);
+}
+static inline off_t promptc_mpg123_seek(mpg123_handle *h, off_t sample, int whence) {
+    return mpg123_seek(h, sample, whence);
+}
+static inline off_t promptc_mpg123_framelength(mpg123_handle *h) { return mpg123_framelength(h); }
+static inline int promptc_mpg123_index(mpg123_handle *h, off_t **offsets, off_t *step, size_t *fill) {
+    return mpg123_index(h, offsets, step, fill);
+}
+static inline int promptc_mpg123_set_index(mpg123_handle *h, off_t *offsets, off_t step, size_t fill) {
+    return mpg123_set_index(h, offsets, step, fill);
+}
 static inline int promptc_mpg123_scan(mpg123_handle *h) { return mpg123_scan(h); }
 static inline int promptc_mpg123_info(mpg123_handle *h, struct mpg123_frameinfo2 *mi) { return mpg123_info2(h, mi); }
 static inline int promptc_mpg123_accurate(mpg123_handle *h) {

@@ -43,6 +43,9 @@ public struct ConversionOptions: Sendable {
     /// Decode on a read-ahead thread (two cores for one file). Batch turns it off and
     /// converts several files at once instead.
     public var decodeAhead = true
+    /// Threads that decode a long MP3 file in segments when decoding ahead (MPEG-1
+    /// Layer III, seekable files; bit-identical to one thread). 1 turns it off.
+    public var mp3DecoderThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Frames read from the decoder per block; large enough that handing blocks between threads costs little.
     public var blockFrames = 16384
 
@@ -98,6 +101,7 @@ public enum Converter {
         let narrowbandOnly = outputs.allSatisfy { $0.format.sampleRate == 8000 }
         var decode = DecodeOptions(raw: options.raw)
         if options.mp3FastPath && narrowbandOnly && options.channel == nil { decode.mp3Hints = options.narrowbandHints }
+        if options.decodeAhead { decode.mp3Hints.threads = options.mp3DecoderThreads }
         let source = try AudioDecoder.open(input, options: decode)
         if let c = options.channel, c < 1 || c > source.channels {
             throw ConversionError.usage("\(input): --channel \(c) does not exist; the input has \(source.channels) channel\(source.channels == 1 ? "" : "s")")

@@ -135,6 +135,62 @@ struct MP3DecoderTests {
         }
     }
 
+    /// Segments of 16 frames, so every fixture spans many of them (the default is ~1 MiB).
+    @Test("decoding in segments on several threads is bit-identical to one pass", arguments: [
+        "speech/speech-44k-cbr128.mp3", "speech/speech-44k-vbr.mp3", "speech/speech-48k-abr.mp3",
+        "speech/speech-id3-cover.mp3",
+        "speech/speech-44k-freeformat.mp3",
+        "music/music-44k-cbr128.mp3", "sample/welcome.mp3",
+    ], [MP3DecodeHints.full, .narrowband, MP3DecodeHints(monoMix: false, minimumRate: 11025)])
+    func segmentsAreExact(path: String, hints: MP3DecodeHints) throws {
+        let one = try MP3Source(bytes: ByteSource(path: fixture(path)), hints: hints)
+        let reference = try decodeAll(one)
+        for (threads, frames) in [(2, 16), (3, 32)] {
+            var parallel = hints
+            parallel.threads = threads
+            parallel.segmentFrames = frames
+            let source = try MP3Source(bytes: ByteSource(path: fixture(path)), hints: parallel)
+            #expect(source.decodesInSegments)
+            let got = try decodeAll(source, block: 777)
+            #expect(got.count == reference.count, "\(threads) threads: \(got.count) vs \(reference.count) samples")
+            let first = zip(got, reference).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            #expect(first == nil, "\(threads) threads: first difference at sample \(first ?? 0) of \(got.count)")
+            #expect(source.warnings == one.warnings)
+        }
+    }
+
+    @Test("segmented decoding: a rate change is still an error, a truncated file still a warning, pipes decode in line")
+    func segmentsKeepTheErrors() throws {
+        var hints = MP3DecodeHints.full
+        hints.threads = 2
+        hints.segmentFrames = 16
+        // Two MPEG-1 Layer III files joined: 44.1 kHz, then 48 kHz.
+        var joined = try Data(contentsOf: URL(fileURLWithPath: fixture("speech/speech-44k-cbr128.mp3")))
+        joined.append(try Data(contentsOf: URL(fileURLWithPath: fixture("speech/speech-48k-abr.mp3"))))
+        let joinedPath = FileManager.default.temporaryDirectory.appendingPathComponent("promptc-joined-\(UUID().uuidString).mp3").path
+        try joined.write(to: URL(fileURLWithPath: joinedPath))
+        defer { try? FileManager.default.removeItem(atPath: joinedPath) }
+        let change = try MP3Source(bytes: ByteSource(path: joinedPath), hints: hints)
+        #expect(change.decodesInSegments)
+        let error = #expect(throws: AudioIOError.self) { _ = try decodeAll(change) }
+        #expect(error?.kind == .formatChange, "\(String(describing: error))")
+        #expect(error?.description.contains("44100 Hz 2 ch to 48000 Hz 2 ch") == true, "\(String(describing: error))")
+        let truncated = try MP3Source(bytes: ByteSource(path: fixture("bad/truncated.mp3")), hints: hints)
+        let sequential = try MP3Source(bytes: ByteSource(path: fixture("bad/truncated.mp3")))
+        #expect(try decodeAll(truncated) == decodeAll(sequential))
+        #expect(truncated.warnings == sequential.warnings)
+        // Layer I/II and MPEG-2/2.5 decode in line (see MP3Source: not bit-identical in segments).
+        for path in ["speech/speech-44k-layer2.mp2", "speech/silence-layer1.mp1", "speech/speech-16k-mpeg2.mp3", "speech/speech-8k-mpeg25.mp3"] {
+            #expect(try !MP3Source(bytes: ByteSource(path: fixture(path)), hints: hints).decodesInSegments, "\(path)")
+        }
+        // A pipe cannot seek: in line too.
+        let readEnd = try feedPipe(Data(contentsOf: URL(fileURLWithPath: fixture("speech/speech-44k-cbr128.mp3"))))
+        defer { close(readEnd) }
+        let piped = try MP3Source(bytes: ByteSource(path: "/dev/fd/\(readEnd)"), hints: hints)
+        #expect(!piped.decodesInSegments)
+        #expect(try decodeAll(piped) == decodeAll(MP3Source(bytes: ByteSource(path: fixture("speech/speech-44k-cbr128.mp3")))))
+    }
+
     @Test("reduced-rate synthesis and mono mix are chosen from the stream rate")
     func fastPathChoice() throws {
         let quarter = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-44k-cbr128.mp3")), hints: .narrowband)
@@ -198,25 +254,10 @@ struct RawInputTests {
         defer { try? FileManager.default.removeItem(atPath: bigPath) }
         for path in [bigPath, fixture("speech/speech-44k-vbr.mp3"), fixture("formats/speech-22k.flac"),
                      fixture("formats/speech-22k.ogg"), fixture("formats/speech-22k.aiff")] {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            var pair: [Int32] = [0, 0]
-            #expect(pipe(&pair) == 0)
-            let fds = pair
-            let writer = Thread {
-                data.withUnsafeBytes { b in
-                    var off = 0
-                    while off < b.count {
-                        let n = write(fds[1], b.baseAddress! + off, b.count - off)
-                        if n <= 0 { break }
-                        off += n
-                    }
-                }
-                close(fds[1])
-            }
-            writer.start()
-            let fromPipe = try AudioDecoder.open("/dev/fd/\(fds[0])")
+            let readEnd = try feedPipe(Data(contentsOf: URL(fileURLWithPath: path)))
+            let fromPipe = try AudioDecoder.open("/dev/fd/\(readEnd)")
             let viaPipe = try decodeAll(fromPipe)
-            close(fds[0])
+            close(readEnd)
             let direct = try decodeAll(try AudioDecoder.open(path))
             #expect(viaPipe.count == direct.count && viaPipe == direct, "\(path): \(viaPipe.count) vs \(direct.count)")
         }
@@ -287,4 +328,56 @@ struct BadInputTests {
         #expect(AudioDecoder.detect([0x00, 0x01, 0xFE, 0x80, 0x99], fileExtension: "wav") == .unknown)
         #expect(AudioDecoder.detect([0x00, 0x01, 0xFE, 0x80, 0x99], fileExtension: "alaw") == .asteriskRaw(RawFormat(encoding: .alaw, sampleRate: 8000)))
     }
+}
+
+@Suite("Byte source")
+struct ByteSourceTests {
+    /// Random reads (1 byte to past the 64 KiB buffer) and seeks (inside and outside the
+    /// buffer, from start, current and end) give exactly the file's bytes and offsets.
+    @Test("buffered reads and seeks match the file byte for byte")
+    func bufferedReadsAndSeeks() throws {
+        let path = fixture("speech/speech-44k-stereo.wav")
+        let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let source = try ByteSource(path: path)
+        #expect(source.isSeekable)
+        var state: UInt64 = 2024
+        var rng = AnyRandom { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+        var position = 0
+        for step in 0..<2000 {
+            switch rng.next() % 4 {
+            case 0, 1:
+                let count = Int(rng.next() % (rng.next() % 2 == 0 ? 700 : 150_000)) + 1
+                var got = [UInt8](repeating: 0, count: count)
+                let n = got.withUnsafeMutableBytes { source.read($0.baseAddress!, count) }
+                let expected = max(0, min(count, file.count - position))
+                #expect(n == expected, "step \(step): read \(n) of \(count) at \(position)")
+                let from = min(position, file.count)     // seeking past the end is allowed; reads there give 0
+                #expect(Array(got[0..<max(0, n)]) == Array(file[from..<(from + max(0, n))]), "step \(step)")
+                position += max(0, n)
+            case 2:
+                let delta = Int(rng.next() % 140_000) - 70_000
+                let target = position + delta
+                let r = source.seek(Int64(delta), whence: SEEK_CUR)
+                if target < 0 { #expect(r == -1) } else { #expect(r == Int64(target)); position = target }
+            default:
+                if rng.next() % 2 == 0 {
+                    let target = Int(rng.next() % UInt64(file.count + 1))
+                    #expect(source.seek(Int64(target), whence: SEEK_SET) == Int64(target))
+                    position = target
+                } else {
+                    let back = Int(rng.next() % 5000)
+                    #expect(source.seek(-Int64(back), whence: SEEK_END) == Int64(file.count - back))
+                    position = file.count - back
+                }
+            }
+            #expect(source.tell() == Int64(position), "step \(step)")
+        }
+    }
+}
+
+/// A deterministic generator from a closure (xorshift in the test above), so failures reproduce.
+struct AnyRandom: RandomNumberGenerator {
+    let nextValue: () -> UInt64
+    init(_ next: @escaping () -> UInt64) { nextValue = next }
+    mutating func next() -> UInt64 { nextValue() }
 }

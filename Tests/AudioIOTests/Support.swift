@@ -19,6 +19,27 @@ func decodeAll(_ source: AudioSource, block: Int = 1000) throws -> [Float] {
     return all
 }
 
+/// A pipe with `data` written into it from another thread; returns the read end (the
+/// caller closes it). The writer closes its end when done, so readers see end-of-file.
+func feedPipe(_ data: Data) throws -> Int32 {
+    var pair: [Int32] = [0, 0]
+    guard pipe(&pair) == 0 else { throw AudioIOError(.unreadable, "pipe", "cannot create a pipe") }
+    let writeEnd = pair[1]
+    let writer = Thread {
+        data.withUnsafeBytes { b in
+            var off = 0
+            while off < b.count {
+                let n = write(writeEnd, b.baseAddress! + off, b.count - off)
+                if n <= 0 { break }
+                off += n
+            }
+        }
+        close(writeEnd)
+    }
+    writer.start()
+    return pair[0]
+}
+
 /// Interleaved 16-bit little-endian reference PCM as floats.
 func readS16(_ path: String) throws -> [Float] {
     let d = try Data(contentsOf: URL(fileURLWithPath: path))
