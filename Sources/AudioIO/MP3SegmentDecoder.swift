@@ -14,10 +14,10 @@ import Foundation
 ///   one-pass decode has it (at full rate every frame works);
 /// - the frame index is built once (`mpg123_scan`) and copied into every handle, so seeks
 ///   land on the frame, never near it by the Xing table of contents;
-/// - 16 look-ahead frames after a seek refill the bit reservoir (VBR files with small
+/// - 8 look-ahead frames after a seek refill the bit reservoir (VBR files with small
 ///   frames needed more than libmpg123's default).
 ///
-/// Memory stays flat: at most `2 * threads` segments (about 1 MiB each) exist at a time.
+/// Memory stays flat: at most `threads + 1` segments (about 512 KiB each) exist at a time.
 final class MP3SegmentDecoder: @unchecked Sendable {
     /// Files smaller than this decode on one thread: starting workers costs more than it saves.
     static let minimumFileSize: Int64 = 2 << 20
@@ -78,7 +78,7 @@ final class MP3SegmentDecoder: @unchecked Sendable {
                           index: Array(UnsafeBufferPointer(start: offsets, count: fill)), indexStep: step)
         self.threads = threads
         self.channels = channels
-        let wanted = segmentFrames ?? max(1, (1 << 20) / (samplesPerFrame * channels * 4))
+        let wanted = segmentFrames ?? max(1, (1 << 19) / (samplesPerFrame * channels * 4))
         self.segmentFrames = (wanted + 15) / 16 * 16
         let totalFrames = Int(promptc_mpg123_framelength(h))
         guard totalFrames > 0 else { return nil }
@@ -150,7 +150,7 @@ final class MP3SegmentDecoder: @unchecked Sendable {
     }
 
     /// One worker: decodes segments first, first + threads, ... until the stream ends,
-    /// staying at most 2 * threads segments ahead of the reader.
+    /// staying at most threads + 1 segments ahead of the reader.
     private func work(first: Int, setup: Setup) {
         defer {
             condition.lock()
@@ -162,7 +162,7 @@ final class MP3SegmentDecoder: @unchecked Sendable {
         var setup = setup
         while index < segmentCount {
             condition.lock()
-            while !stopping && index - consuming >= 2 * threads { condition.wait() }
+            while !stopping && index - consuming > threads { condition.wait() }
             let stop = stopping
             condition.unlock()
             if stop { return }
@@ -180,9 +180,9 @@ final class MP3SegmentDecoder: @unchecked Sendable {
     private func openHandle(_ setup: inout Setup) -> (OpaquePointer, Unmanaged<ByteSource>)? {
         guard let bytes = try? ByteSource(path: setup.path), let h = mpg123_new(nil, nil) else { return nil }
         let box = Unmanaged.passRetained(bytes)
-        // Look-ahead frames after a seek: 16 refill any bit reservoir (511 bytes back is
-        // 5 small MPEG-1 frames, 11 small MPEG-2 ones).
-        _ = promptc_mpg123_param(h, MPG123_PREFRAMES, 16, 0)
+        // Look-ahead frames after a seek: 8 refill any bit reservoir (511 bytes back is
+        // at most 6 of the smallest MPEG-1 frames; libmpg123's default fell short on VBR).
+        _ = promptc_mpg123_param(h, MPG123_PREFRAMES, 8, 0)
         guard MP3Source.open(h, box, seekable: true, monoMix: setup.monoMix, divisor: setup.divisor),
               setup.index.withUnsafeMutableBufferPointer({
                   promptc_mpg123_set_index(h, $0.baseAddress, setup.indexStep, $0.count) }) == Int32(MPG123_OK.rawValue)

@@ -14,7 +14,7 @@ public struct MP3DecodeHints: Sendable, Equatable {
 
     /// Decoder threads for seekable files (see ``MP3SegmentDecoder``); 1 decodes in line.
     public var threads: Int
-    /// MPEG frames per segment when decoding on several threads; nil picks about 1 MiB
+    /// MPEG frames per segment when decoding on several threads; nil picks about 512 KiB
     /// of output per segment. Rounded up to a multiple of 16 (see ``MP3SegmentDecoder``).
     public var segmentFrames: Int?
 
