@@ -63,6 +63,13 @@ compare "30-minute 128 kbps stereo MP3 to .alaw" \
   "promptc convert|$bin convert $mp330 -o $out/p.alaw -y" \
   "mpg123 -q -s (decoding alone)|sh -c 'mpg123 -q -s $mp330 >/dev/null'" \
   "ffmpeg command|ffmpeg -y -loglevel error -i $mp330 -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn $out/f.alaw"
+kernels=$("$bin" --version | sed -n 's/.*SIMD kernels: \([a-z0-9]*\).*/\1/p')
+compare "30-minute WAV: promptc's $kernels kernels (picked for this CPU) vs the portable baseline" \
+  "promptc convert ($kernels)|$bin convert $wav30 -o $out/p.alaw -y" \
+  "PROMPTC_SIMD=baseline|env PROMPTC_SIMD=baseline $bin convert $wav30 -o $out/p.alaw -y"
+compare "30-minute MP3: promptc's $kernels kernels (picked for this CPU) vs the portable baseline" \
+  "promptc convert ($kernels)|$bin convert $mp330 -o $out/p.alaw -y" \
+  "PROMPTC_SIMD=baseline|env PROMPTC_SIMD=baseline $bin convert $mp330 -o $out/p.alaw -y"
 compare "30-minute MP3, decoding only (full rate, stereo)" \
   "promptc info (decode + levels)|$bin info $mp330" \
   "mpg123 -q -s|sh -c 'mpg123 -q -s $mp330 >/dev/null'"

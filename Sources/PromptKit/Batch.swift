@@ -242,7 +242,7 @@ public final class BatchConverter: @unchecked Sendable {
             }
             var c = options.conversion
             c.overwrite = true
-            c.decodeAhead = false
+            c.decodeAhead = options.jobs == 1   // one job at a time: let it use every core
             let report = try Converter.convert(input: job.path, outputs: outputs, options: c)
             let h = try hash ?? ContentHash.file(job.path)
             for r in rels { journal.append(r, BatchManifest.Entry(source: job.relative, size: size, mtime: mtime, hash: h, settings: fingerprint)) }

@@ -73,7 +73,7 @@ struct Convert: ParsableCommand {
         if !quiet { report.warnings.forEach { warn("\(input): \($0)") } }
         if verbose {
             var err = StandardError()
-            print("\(input): \(report.inputFormat), \(String(format: "%.2f", report.inputSeconds)) s", to: &err)
+            print("\(input): \(report.inputFormat), \(String(format: "%.2f", report.inputSeconds)) s; SIMD kernels: \(SIMDLevel.active)", to: &err)
             for o in report.outputs {
                 print("wrote \(o.path): \(o.format.rawValue), \(o.format.sampleRate) Hz mono, \(o.frames) samples (\(String(format: "%.2f", Double(o.frames) / Double(o.format.sampleRate))) s), \(o.bytes) bytes", to: &err)
             }
