@@ -1,9 +1,12 @@
 import CMPG123
 import Foundation
 
-/// Decodes a seekable Layer III file on several threads, in segments of whole MPEG
-/// frames, and hands the samples out in order; the output is bit-identical to decoding
-/// the file from start to end on one thread (tested on every Layer III fixture).
+/// Decodes a seekable MPEG-1 Layer III file on several threads, in segments of whole
+/// MPEG frames, and hands the samples out in order; for an intact stream the output is
+/// bit-identical to decoding it from start to end on one thread (tested on every MPEG-1
+/// Layer III fixture). After damaged data, which a one-pass decode skips frames over,
+/// the two differ in the last float bit (2^-24) from there on: the skipped frames shift
+/// the one-pass decoder's synthesis ring.
 ///
 /// What makes it exact (each point measured against a one-pass decode):
 /// - every segment gets a fresh libmpg123 handle: a handle that has decoded before keeps
