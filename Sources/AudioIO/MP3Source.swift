@@ -49,8 +49,9 @@ public final class MP3Source: AudioSource {
     public var knownDelay: (Int, Int) { rateDivisor == 1 ? (0, 1) : (1, rateDivisor) }
 
     private let bytes: ByteSource
-    private let handle: OpaquePointer
+    private var handle: OpaquePointer
     private var box: Unmanaged<ByteSource>
+    private let monoMix: Bool
     private let path: String
     private var decoded = 0
     private var finished = false
@@ -69,6 +70,7 @@ public final class MP3Source: AudioSource {
         }
         handle = h
         box = Unmanaged.passRetained(bytes)
+        monoMix = hints.monoMix
         var divisor = 1
         if let minimum = hints.minimumRate, let rate = MP3Source.streamRate(bytes) {
             divisor = [4, 2].first { rate / $0 >= minimum } ?? 1
@@ -172,40 +174,63 @@ public final class MP3Source: AudioSource {
     public func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) throws -> Int {
         if finished { return 0 }
         if let segments {
-            let got: Int
             do {
-                got = try segments.read(into: buffer, frames: frames)
-            } catch let failure as MP3SegmentDecoder.Failure {
-                switch failure {
-                case .formatChange(let message): throw AudioIOError(.formatChange, path, message)
-                case .decoding(let message) where decoded == 0: throw AudioIOError(.corrupt, path, "MP3 decoding failed: \(message)")
-                case .decoding(let message): warnings.append("decoding stopped early: \(message)"); finished = true; return 0
-                }
+                let got = try segments.read(into: buffer, frames: frames)
+                if got == 0 { finished = true }
+                return account(got)
+            } catch {
+                // Something unusual in this segment (damage, another format): decode in one
+                // pass from the start, dropping what was handed out already, so what follows
+                // is exactly what a one-pass decode makes of it.
+                segments.shutdown()
+                self.segments = nil
+                try restartInOnePass()
             }
-            if got == 0 { finished = true }
-            return account(got)
         }
         let wantBytes = frames * channels * 4
         let ok = Int32(MPG123_OK.rawValue)
         var total = 0
         while total < wantBytes {
             var done = 0
-            let r = mpg123_read(handle, UnsafeMutableRawPointer(buffer).advanced(by: total), wantBytes - total, &done)
-            total += done
+            let r: Int32
+            if let run = foreign {
+                // Frames in another format: decoded aside and dropped until the stream is
+                // back (damage) or has stayed changed too long (a real change).
+                r = scratch.withUnsafeMutableBytes { mpg123_read(handle, $0.baseAddress, $0.count, &done) }
+                foreign!.bytes += done
+                if Double(foreign!.bytes) / Double(4 * run.channels * run.rate) > MP3Source.damageLimit {
+                    throw AudioIOError(.formatChange, path,
+                        "the stream changes from \(sampleRate) Hz \(channels) ch to \(run.rate) Hz \(run.channels) ch at \(seconds(run.at, sampleRate)); split the file first")
+                }
+            } else {
+                r = mpg123_read(handle, UnsafeMutableRawPointer(buffer).advanced(by: total), wantBytes - total, &done)
+                total += done
+            }
             if r == ok { continue }
-            if r == Int32(MPG123_DONE.rawValue) { finished = true; break }
+            let at = decoded + total / (4 * channels)
             if r == Int32(MPG123_NEW_FORMAT.rawValue) {
                 var rate = 0, ch: Int32 = 0, enc: Int32 = 0
                 mpg123_getformat(handle, &rate, &ch, &enc)
-                if rate != sampleRate || Int(ch) != channels {
-                    throw AudioIOError(.formatChange, path,
-                        "the stream changes from \(sampleRate) Hz \(channels) ch to \(rate) Hz \(ch) ch at \(seconds(decoded, sampleRate)); split the file first")
+                if rate == sampleRate && Int(ch) == channels {
+                    if let run = foreign {
+                        let skipped = Double(run.bytes) / Double(4 * run.channels * run.rate)
+                        warnings.append("damaged data at \(seconds(run.at, sampleRate)): skipped \(String(format: "%.3f", skipped)) s of frames claiming \(run.rate) Hz \(run.channels) ch")
+                        foreign = nil
+                    }
+                } else if foreign == nil {
+                    foreign = (rate, Int(ch), at, 0)
                 }
                 continue
             }
-            if r == Int32(MPG123_NEED_MORE.rawValue) { finished = true; break }
+            if let run = foreign {
+                warnings.append("damaged data at \(seconds(run.at, sampleRate)): frames claiming \(run.rate) Hz \(run.channels) ch up to the end")
+                foreign = nil
+                finished = true
+                break
+            }
+            if r == Int32(MPG123_DONE.rawValue) || r == Int32(MPG123_NEED_MORE.rawValue) { finished = true; break }
             let message = String(cString: mpg123_strerror(handle))
-            if decoded + total / (4 * channels) > 0 {
+            if at > 0 {
                 warnings.append("decoding stopped early: \(message)")
                 finished = true
                 break
@@ -214,6 +239,36 @@ public final class MP3Source: AudioSource {
         }
         return account(total / (4 * channels))
     }
+
+    /// Replaces the (indexed) handle by a fresh one and decodes up to where the segments
+    /// stopped, dropping the samples.
+    private func restartInOnePass() throws {
+        let fresh = try ByteSource(path: path)
+        guard let h = mpg123_new(nil, nil) else { throw AudioIOError(.corrupt, path, "libmpg123 could not restart") }
+        let freshBox = Unmanaged.passRetained(fresh)
+        guard MP3Source.open(h, freshBox, seekable: true, monoMix: monoMix, divisor: rateDivisor) else {
+            mpg123_delete(h); freshBox.release()
+            throw AudioIOError(.corrupt, path, "libmpg123 could not reopen it")
+        }
+        mpg123_delete(handle)
+        box.release()
+        handle = h
+        box = freshBox
+        var skip = decoded * channels * 4
+        while skip > 0 {
+            var done = 0
+            let r = scratch.withUnsafeMutableBytes { mpg123_read(handle, $0.baseAddress, min(skip, $0.count), &done) }
+            skip -= done
+            if r == Int32(MPG123_OK.rawValue) || r == Int32(MPG123_NEW_FORMAT.rawValue) { continue }
+            throw AudioIOError(.corrupt, path, "decoding again up to \(seconds(decoded, sampleRate)) failed: \(String(cString: mpg123_strerror(handle)))")
+        }
+    }
+
+    /// A run of frames in another format up to this long (seconds) is damage and skipped
+    /// with a warning; longer is a real change (two files joined), an error.
+    static let damageLimit = 0.5
+    private var foreign: (rate: Int, channels: Int, at: Int, bytes: Int)?
+    private var scratch = [UInt8](repeating: 0, count: 1 << 14)
 
     /// Counts decoded frames; at the end, warns when fewer decoded than the header promised.
     private func account(_ got: Int) -> Int {
