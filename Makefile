@@ -13,7 +13,7 @@ BIN         = .build/release/promptc
 # Libraries the build links against.
 DEPS       := libmpg123-dev libsndfile1-dev libmp3lame-dev pkg-config
 # Tools only the benchmark compares against (and generate.sh uses).
-BENCH_DEPS := ffmpeg sox mpg123 lame hyperfine time bc python3
+BENCH_DEPS := ffmpeg sox mpg123 lame time bc python3
 FIXTURE_DEPS := ffmpeg sox libsox-fmt-all lame espeak-ng flac vorbis-tools opus-tools
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

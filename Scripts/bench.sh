@@ -11,7 +11,7 @@ out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 mkdir -p "$data"
 
 need() { command -v "$1" >/dev/null || { echo "bench needs $1 (make bench-deps installs it)"; exit 1; }; }
-for t in sox ffmpeg mpg123 lame hyperfine python3; do need $t; done
+for t in sox ffmpeg mpg123 lame python3; do need $t; done
 [ -x /usr/bin/time ] || { echo "bench needs /usr/bin/time (Debian package time)"; exit 1; }
 
 # Speech-like long inputs: the 4 s stereo fixture repeated, with a little noise so
@@ -37,20 +37,31 @@ make_inputs 30
 
 compare() { # title, then pairs of "label|command"
   local title=$1; shift
-  local json=$out/h.json
-  local args=() labels=()
-  for pair in "$@"; do labels+=("${pair%%|*}"); args+=("${pair#*|}"); done
-  hyperfine --style none --runs "$runs" --warmup 1 --export-json "$json" "${args[@]}" >/dev/null 2>&1
   echo
-  echo "## $title (median of $runs runs)"
-  python3 - "$json" "${labels[@]}" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-labels = sys.argv[2:]
-base = r[0]["median"]
-for label, x in zip(labels, r):
-    ratio = "" if x is r[0] else f"   promptc is {x['median'] / base:5.2f}x faster" if x["median"] >= base else f"   promptc is {base / x['median']:5.2f}x slower"
-    print(f"  {label:<34} {x['median']:8.3f} s{ratio}")
+  echo "## $title (median of $runs interleaved rounds)"
+  python3 - "$runs" "$@" <<'EOF'
+# The commands run in rounds, one after another within a round, so a slow minute on this
+# noisy machine hits all of them alike; ratios are medians of the per-round ratios, with
+# their spread.
+import statistics, subprocess, sys, time
+runs = int(sys.argv[1])
+pairs = [p.split("|", 1) for p in sys.argv[2:]]
+times = [[] for _ in pairs]
+for round in range(runs + 1):                      # round 0 warms the caches up
+    for i, (_, command) in enumerate(pairs):
+        t0 = time.perf_counter()
+        subprocess.run(command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if round > 0:
+            times[i].append(time.perf_counter() - t0)
+for i, (label, _) in enumerate(pairs):
+    median = statistics.median(times[i])
+    text = f"  {label:<34} {median:8.3f} s"
+    if i > 0:
+        ratios = sorted(t / p for t, p in zip(times[i], times[0]))
+        r = statistics.median(ratios)
+        word = f"{r:5.2f}x faster" if r >= 1 else f"{1 / r:5.2f}x slower"
+        text += f"   promptc is {word} (rounds: {ratios[0]:.2f}-{ratios[-1]:.2f}x)"
+    print(text)
 EOF
 }
 
