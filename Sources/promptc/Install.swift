@@ -112,7 +112,8 @@ struct Uninstall: ParsableCommand {
         o.subdir = location.subdir
         o.dryRun = dryRun
         let installer = PromptInstaller(options: o)
-        for line in try manifest.map { try installer.uninstallAll(manifest: $0) } ?? installer.uninstall(names) { print(line) }
+        let lines = try manifest.map({ try installer.uninstallAll(manifest: $0) }) ?? installer.uninstall(names)
+        for line in lines { print(line) }
     }
 }
 
