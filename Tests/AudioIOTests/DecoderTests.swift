@@ -321,7 +321,7 @@ struct BadInputTests {
         } catch { Issue.record("\(error)") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptc-perm-\(UUID().uuidString).wav")
         defer { try? FileManager.default.removeItem(at: dir) }
-        FileManager.default.createFile(atPath: dir.path, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0])
+        #expect(FileManager.default.createFile(atPath: dir.path, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0]))
         if getuid() != 0 { // root reads anything; elsewhere a mode-000 file must fail to open
             #expect(throws: AudioIOError.self) { try AudioDecoder.open(dir.path) }
         }
