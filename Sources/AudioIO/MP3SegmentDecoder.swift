@@ -20,7 +20,10 @@ import Foundation
 /// - 8 look-ahead frames after a seek refill the bit reservoir (VBR files with small
 ///   frames needed more than libmpg123's default).
 ///
-/// Memory stays flat: at most `threads + 1` segments (about 512 KiB each) exist at a time.
+/// Memory stays flat: at most `threads + 2` segments (about 512 KiB each) exist at a time.
+/// One segment of slack beyond one per worker keeps both cores busy (measured on the
+/// 30-minute MP3, 6 interleaved rounds: CPU use 86% -> 93% of two cores, wall time
+/// 1.364 -> 1.256 s; more slack gained nothing).
 final class MP3SegmentDecoder: @unchecked Sendable {
     /// Files smaller than this decode on one thread: starting workers costs more than it saves.
     static let minimumFileSize: Int64 = 2 << 20
@@ -153,7 +156,7 @@ final class MP3SegmentDecoder: @unchecked Sendable {
     }
 
     /// One worker: decodes segments first, first + threads, ... until the stream ends,
-    /// staying at most threads + 1 segments ahead of the reader.
+    /// staying at most threads + 2 segments ahead of the reader.
     private func work(first: Int, setup: Setup) {
         defer {
             condition.lock()
@@ -165,7 +168,7 @@ final class MP3SegmentDecoder: @unchecked Sendable {
         var setup = setup
         while index < segmentCount {
             condition.lock()
-            while !stopping && index - consuming > threads { condition.wait() }
+            while !stopping && index - consuming > threads + 1 { condition.wait() }
             let stop = stopping
             condition.unlock()
             if stop { return }
