@@ -28,7 +28,8 @@ final class MP3SegmentDecoder: @unchecked Sendable {
     /// Files smaller than this decode on one thread: starting workers costs more than it saves.
     static let minimumFileSize: Int64 = 2 << 20
 
-    /// Why a segment stopped early. The owning MP3Source turns it into an error or warning.
+    /// Why a segment stopped early. The owning MP3Source then decodes in one pass from the
+    /// start, which tells damage from a real change of format (see MP3Source.read).
     enum Failure: Error {
         case formatChange(String)
         case decoding(String)
