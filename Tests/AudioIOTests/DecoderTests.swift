@@ -362,8 +362,7 @@ struct ByteSourceTests {
         let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let source = try ByteSource(path: path)
         #expect(source.isSeekable)
-        var state: UInt64 = 2024
-        var rng = AnyRandom { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+        var rng = SplitMix(seed: 2024)
         var position = 0
         for step in 0..<2000 {
             switch rng.next() % 4 {
@@ -395,11 +394,4 @@ struct ByteSourceTests {
             #expect(source.tell() == Int64(position), "step \(step)")
         }
     }
-}
-
-/// A deterministic generator from a closure (xorshift in the test above), so failures reproduce.
-struct AnyRandom: RandomNumberGenerator {
-    let nextValue: () -> UInt64
-    init(_ next: @escaping () -> UInt64) { nextValue = next }
-    mutating func next() -> UInt64 { nextValue() }
 }
