@@ -50,7 +50,7 @@ final class MP3SegmentDecoder: @unchecked Sendable {
         let monoMix: Bool
         let divisor: Int
         let rate: Int
-        var index: [off_t]
+        let index: [off_t]
         let indexStep: off_t
     }
 
@@ -166,14 +166,13 @@ final class MP3SegmentDecoder: @unchecked Sendable {
             condition.unlock()
         }
         var index = first
-        var setup = setup
         while index < segmentCount {
             condition.lock()
             while !stopping && index - consuming > threads + 1 { condition.wait() }
             let stop = stopping
             condition.unlock()
             if stop { return }
-            let segment = decode(index, &setup)
+            let segment = decode(index, setup)
             condition.lock()
             finished[index] = segment
             condition.broadcast()
@@ -184,14 +183,14 @@ final class MP3SegmentDecoder: @unchecked Sendable {
     }
 
     /// A fresh handle on the file, set up like the main decoder, with the shared frame index.
-    private func openHandle(_ setup: inout Setup) -> (OpaquePointer, Unmanaged<ByteSource>)? {
+    private func openHandle(_ setup: Setup) -> (OpaquePointer, Unmanaged<ByteSource>)? {
         guard let bytes = try? ByteSource(path: setup.path), let h = mpg123_new(nil, nil) else { return nil }
         let box = Unmanaged.passRetained(bytes)
         // Look-ahead frames after a seek: 8 refill any bit reservoir (511 bytes back is
         // at most 6 of the smallest MPEG-1 frames; libmpg123's default fell short on VBR).
         _ = promptc_mpg123_param(h, MPG123_PREFRAMES, 8, 0)
         guard MP3Source.open(h, box, seekable: true, monoMix: setup.monoMix, divisor: setup.divisor),
-              setup.index.withUnsafeMutableBufferPointer({
+              setup.index.withUnsafeBufferPointer({
                   promptc_mpg123_set_index(h, $0.baseAddress, setup.indexStep, $0.count) }) == Int32(MPG123_OK.rawValue)
         else {
             mpg123_delete(h); box.release()
@@ -202,8 +201,8 @@ final class MP3SegmentDecoder: @unchecked Sendable {
 
     /// Output position of MPEG frame `frame`, asked of a fresh handle (a handle that has
     /// seeked before can answer a few samples off: measured on MPEG-2).
-    private func position(ofFrame frame: Int, _ setup: inout Setup) -> Int? {
-        guard let (h, box) = openHandle(&setup) else { return nil }
+    private func position(ofFrame frame: Int, _ setup: Setup) -> Int? {
+        guard let (h, box) = openHandle(setup) else { return nil }
         defer { mpg123_delete(h); box.release() }
         guard promptc_mpg123_seek_frame(h, off_t(frame), SEEK_SET) == off_t(frame) else { return nil }
         let at = promptc_mpg123_tell(h)
@@ -213,18 +212,18 @@ final class MP3SegmentDecoder: @unchecked Sendable {
     /// Decodes segment `index` on a fresh handle: seek to its first frame (none for the
     /// first segment), then read exactly up to the next segment's start (whole frames of
     /// `samplesPerFrame` in between), or to the end.
-    private func decode(_ index: Int, _ setup: inout Setup) -> Segment {
+    private func decode(_ index: Int, _ setup: Setup) -> Segment {
         var segment = Segment()
         let isLast = index == segmentCount - 1
         let firstFrame = index * segmentFrames
         var end: Int?
         if index == 0 && !isLast {
-            guard let next = position(ofFrame: segmentFrames, &setup) else {
+            guard let next = position(ofFrame: segmentFrames, setup) else {
                 return Segment(isLast: true, failure: .decoding("cannot find MPEG frame \(segmentFrames)"))
             }
             end = next
         }
-        guard let (h, box) = openHandle(&setup) else {
+        guard let (h, box) = openHandle(setup) else {
             return Segment(isLast: true, failure: .decoding("cannot reopen the file"))
         }
         defer { mpg123_delete(h); box.release() }

@@ -31,8 +31,9 @@ static inline off_t promptc_mpg123_framelength(mpg123_handle *h) { return mpg123
 static inline int promptc_mpg123_index(mpg123_handle *h, off_t **offsets, off_t *step, size_t *fill) {
     return mpg123_index(h, offsets, step, fill);
 }
-static inline int promptc_mpg123_set_index(mpg123_handle *h, off_t *offsets, off_t step, size_t fill) {
-    return mpg123_set_index(h, offsets, step, fill);
+// libmpg123 copies the index; its prototype just lacks the const.
+static inline int promptc_mpg123_set_index(mpg123_handle *h, const off_t *offsets, off_t step, size_t fill) {
+    return mpg123_set_index(h, (off_t *)offsets, step, fill);
 }
 static inline int promptc_mpg123_scan(mpg123_handle *h) { return mpg123_scan(h); }
 static inline int promptc_mpg123_info(mpg123_handle *h, struct mpg123_frameinfo2 *mi) { return mpg123_info2(h, mi); }

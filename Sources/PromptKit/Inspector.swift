@@ -32,7 +32,7 @@ public enum Inspector {
     /// Decodes `path` and measures it. Memory is one block whatever the length.
     public static func inspect(_ path: String, raw: RawFormat? = nil) throws -> FileInfo {
         // Long MP3 files decode on every core (bit-identical; see MP3DecodeHints.threads).
-        let hints = MP3DecodeHints(threads: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        let hints = MP3DecodeHints(threads: MP3DecodeHints.everyCore)
         let source = try AudioDecoder.open(path, options: DecodeOptions(raw: raw, mp3Hints: hints))
         var lawMismatch: String?
         if let r = source as? RawSource, r.format.encoding == .alaw || r.format.encoding == .ulaw {
