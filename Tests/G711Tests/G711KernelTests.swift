@@ -106,4 +106,20 @@ struct LinearPCMTests {
         #expect(out[65536].isNaN, "wrote past the end")
         #expect(out[0] == -1 && out[32768] == 0 && out[65535] == 32767 / 32768)
     }
+
+    @Test("int16 to float: SIMD body and scalar tail agree at every length and alignment")
+    func decodeLengths() {
+        var rng = SplitMix64(state: 5)
+        let data = (0..<200).map { _ in Int16.random(in: .min ... .max, using: &rng) }
+        for offset in 0..<4 {
+            for length in 0...100 {
+                var out = [Float](repeating: .nan, count: length + 1)
+                data.withUnsafeBufferPointer { all in
+                    out.withUnsafeMutableBufferPointer { LinearPCM.decode(UnsafeBufferPointer(rebasing: all[offset..<(offset + length)]), into: $0) }
+                }
+                #expect(Array(out[0..<length]) == data[offset..<(offset + length)].map { Float($0) / 32768 }, "offset \(offset) length \(length)")
+                #expect(out[length].isNaN, "wrote past the end")
+            }
+        }
+    }
 }
