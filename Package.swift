@@ -3,18 +3,21 @@ import PackageDescription
 
 // Layers, lowest first; a target only imports targets listed before it.
 //   CPUFeatures  which build of the SIMD kernels this CPU runs (SIMDLevel)
-//   G711      pure G.711 codec (no dependencies but its own AVX2 build, G711AVX2)
+//   G711      pure G.711 codec (no dependencies but its own AVX2 and AVX-512 builds)
 //   DSP       mixdown, resampler, the stage protocol of the processing chain (+ DSPAVX2)
 //   AudioIO   decoders and writers over libmpg123, libsndfile, LAME (only place C is touched)
 //   PromptKit conversion pipeline, batch, install
 //   promptc   the command-line tool
 // The hot kernels are compiled a second time for Haswell-class CPUs (AVX2 + FMA) in
 // the *AVX2 targets, whose kernel sources are symbolic links to the portable ones;
-// SIMDLevel picks one at run time, so the default build stays portable.
+// SIMDLevel picks one at run time, so the default build stays portable. The G.711
+// encoders are compiled a third time for Sapphire Rapids (AVX-512 FP16) in G711AVX512.
 #if arch(x86_64)
 let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"]), .define("PROMPTC_FMA")]
+let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "sapphirerapids"]), .define("PROMPTC_FMA")]
 #else
 let avx2Settings: [SwiftSetting] = []
+let avx512Settings: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -33,7 +36,8 @@ let package = Package(
     targets: [
         .target(name: "CPUFeatures"),
         .target(name: "G711AVX2", swiftSettings: avx2Settings),
-        .target(name: "G711", dependencies: ["CPUFeatures", "G711AVX2"]),
+        .target(name: "G711AVX512", swiftSettings: avx512Settings),
+        .target(name: "G711", dependencies: ["CPUFeatures", "G711AVX2", "G711AVX512"]),
         .target(name: "DSPAVX2", swiftSettings: avx2Settings),
         .target(name: "DSP", dependencies: ["CPUFeatures", "DSPAVX2"]),
         .systemLibrary(name: "CMPG123", pkgConfig: "libmpg123",

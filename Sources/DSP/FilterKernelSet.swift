@@ -13,7 +13,7 @@ struct FilterKernelSet: Sendable {
     let polyphase: Polyphase
     let interpolatedPolyphase: InterpolatedPolyphase
 
-    static func forLevel(_ level: SIMDLevel) -> FilterKernelSet { level == .avx2 ? avx2 : baseline }
+    static func forLevel(_ level: SIMDLevel) -> FilterKernelSet { level >= .avx2 ? avx2 : baseline }
 
     private static let baseline = make(.baseline)
     private static let avx2 = make(.avx2)
@@ -28,7 +28,7 @@ struct FilterKernelSet: Sendable {
                     interpolatedPolyphaseKernel($0, stride: $1, rows: $2, phases: $3, step: $4, input: $5, phase: $6,
                                                 output: $7, count: $8)
                 })
-        case .avx2:
+        case .avx2, .avx512fp16:   // the filter kernels have no AVX-512 build (yet): the AVX2 one runs
             FilterKernelSet(
                 decimate: { AVX2FilterKernels.decimate($0, taps: $1, input: $2, step: $3, output: $4, count: $5) },
                 polyphase: { AVX2FilterKernels.polyphase($0, stride: $1, phases: $2, step: $3, input: $4, phase: $5, output: $6, count: $7) },

@@ -44,6 +44,24 @@ func exponentAndMantissa(_ v: G711Lanes) -> G711Lanes {
     return unsafeBitCast(f, to: G711Lanes.self) &>> 19
 }
 
+/// The low byte of every lane, written as a lane loop that LLVM turns into a few pack
+/// instructions: the stdlib's `SIMD16<UInt8>(truncatingIfNeeded:)` stayed an out-of-line
+/// call per vector in this module (its prespecialized copy is called, not inlined).
+@inlinable @inline(__always)
+func lowBytes(_ v: G711Lanes) -> SIMD16<UInt8> {
+    var bytes = SIMD16<UInt8>()
+    for i in 0..<16 { bytes[i] = UInt8(truncatingIfNeeded: v[i]) }
+    return bytes
+}
+
+/// The low 16 bits of every lane, written as a loop for the same reason as `lowBytes`.
+@inlinable @inline(__always)
+func lowHalves(_ v: G711Lanes) -> SIMD16<UInt16> {
+    var halves = SIMD16<UInt16>()
+    for i in 0..<16 { halves[i] = UInt16(truncatingIfNeeded: v[i]) }
+    return halves
+}
+
 extension G711Codec {
     /// Encodes one vector of samples held in Int32 lanes; the codes come back in the low byte.
     @inlinable @inline(__always)
@@ -83,7 +101,7 @@ extension G711Codec {
             let w = raw.loadUnaligned(fromByteOffset: i &* 2, as: G711Lanes.self)
             let even = encodeLanes((w &<< 16) &>> 16) & G711Lanes(repeating: 0xFF)
             let odd = encodeLanes(w &>> 16) & G711Lanes(repeating: 0xFF)
-            out.storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: even | (odd &<< 8)), toByteOffset: i, as: SIMD16<UInt16>.self)
+            out.storeBytes(of: lowHalves(even | (odd &<< 8)), toByteOffset: i, as: SIMD16<UInt16>.self)
             i &+= 32
         }
         while i < n {
@@ -105,7 +123,7 @@ extension G711Codec {
         var i = 0
         while i + 16 <= n {
             let v = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-            out.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: encodeLanes(quantize(v))), toByteOffset: i, as: SIMD16<UInt8>.self)
+            out.storeBytes(of: lowBytes(encodeLanes(quantize(v))), toByteOffset: i, as: SIMD16<UInt8>.self)
             i &+= 16
         }
         while i < n {

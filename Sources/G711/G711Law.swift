@@ -1,5 +1,6 @@
 @_exported import CPUFeatures
 internal import G711AVX2
+internal import G711AVX512
 
 /// The two G.711 companding laws, as a value you can pass around at run time.
 ///
@@ -29,6 +30,8 @@ public enum G711Law: String, Sendable, CaseIterable, Codable {
         case (.muLaw, .baseline): MuLaw.encode(input, into: output)
         case (.aLaw, .avx2): AVX2Kernels.encodeALaw(input, into: output)
         case (.muLaw, .avx2): AVX2Kernels.encodeMuLaw(input, into: output)
+        case (.aLaw, .avx512fp16): AVX512FP16Kernels.encodeALaw(input, into: output)
+        case (.muLaw, .avx512fp16): AVX512FP16Kernels.encodeMuLaw(input, into: output)
         }
     }
 
@@ -41,6 +44,8 @@ public enum G711Law: String, Sendable, CaseIterable, Codable {
         case (.muLaw, .baseline): MuLaw.encode(input, into: output)
         case (.aLaw, .avx2): AVX2Kernels.encodeALaw(input, into: output)
         case (.muLaw, .avx2): AVX2Kernels.encodeMuLaw(input, into: output)
+        case (.aLaw, .avx512fp16): AVX512FP16Kernels.encodeALaw(input, into: output)
+        case (.muLaw, .avx512fp16): AVX512FP16Kernels.encodeMuLaw(input, into: output)
         }
     }
 

@@ -23,7 +23,7 @@ struct G711ConformanceTests {
         var got = [UInt8](repeating: 0, count: 65536)
         ramp.withUnsafeBufferPointer { i in got.withUnsafeMutableBufferPointer { law.encode(i, into: $0, simd: simd) } }
         let mismatches = (0..<65536).filter { got[$0] != expected[$0] }
-        #expect(mismatches.isEmpty, "first mismatching input: \(mismatches.first.map { $0 - 32768 } ?? 0)")
+        #expect(mismatches.count == 0, "first mismatching input: \(mismatches.first.map { $0 - 32768 } ?? 0)")
     }
 
     @Test("scalar reference encoder matches G.191 for all 65536 inputs", arguments: G711Law.allCases)

@@ -1,0 +1,1 @@
+../G711/HalfFloatKernel.swift
