@@ -30,6 +30,11 @@ public struct MP3DecodeHints: Sendable, Equatable {
     public static let full = MP3DecodeHints()
     /// Decoder threads that use every core of this machine (for ``threads``).
     public static let everyCore = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Decoder threads for a pipeline that has work of its own on another thread (the
+    /// resampler and the encoder): one more than the cores, so that a decoder takes a core
+    /// whenever the pipeline thread waits. Measured on 2 cores, 30-minute MP3 to .alaw:
+    /// 3 threads took 0.93x the time of 2 (10 interleaved rounds, 0.88-0.99x), 4 took 0.98x.
+    public static let pipelineDecoders = everyCore > 1 ? everyCore + 1 : 1
     /// What an 8 kHz mono pipeline uses: mono mix, and synthesis at no less than 22050 Hz
     /// (half rate for 44.1/48 kHz streams). Measured on speech and music fixtures: the
     /// A-law output's SNR changes by 0.00 dB; quarter rate (11025 Hz) cost 0.18 dB on

@@ -45,7 +45,7 @@ public struct ConversionOptions: Sendable {
     public var decodeAhead = true
     /// Threads that decode a long MP3 file in segments when decoding ahead (MPEG-1
     /// Layer III, seekable files; bit-identical to one thread). 1 turns it off.
-    public var mp3DecoderThreads = MP3DecodeHints.everyCore
+    public var mp3DecoderThreads = MP3DecodeHints.pipelineDecoders
     /// Frames read from the decoder per block; large enough that handing blocks between threads costs little.
     public var blockFrames = 16384
 
