@@ -118,13 +118,80 @@ struct ResamplerTests {
         #expect(Signal.run(r, x) == x)
     }
 
-    @Test("the cost model picks a pre-decimation stage for high rates")
+    @Test("the cost model picks a wide first stage and the equiripple sharp stage")
     func multistagePlan() {
-        #expect(PolyphaseResampler(inputRate: 44100, outputRate: 8000).preDecimation > 1)
-        #expect(PolyphaseResampler(inputRate: 96000, outputRate: 8000).preDecimation > 1)
-        #expect(PolyphaseResampler(inputRate: 11025, outputRate: 8000).preDecimation == 1)
-        let single = PolyphaseStage(inNumerator: 44100, outDenominator: 8000, inputRate: 44100, pass: 3800, stop: 4000, attenuationDB: 110)
-        #expect(PolyphaseResampler(inputRate: 44100, outputRate: 8000).costPerSecond < single.costPerSecond / 2)
+        for rate in [11025, 22050, 44100, 48000, 96000] {
+            let r = PolyphaseResampler(inputRate: rate, outputRate: 8000)
+            #expect(r.stageDescription.hasSuffix("10666 Hz x3/4 (256 taps equiripple, 3 exact phases)"), "\(rate): \(r.stageDescription)")
+            let single = PolyphaseStage(inNumerator: rate, outDenominator: 8000, inputRate: Double(rate), pass: 3800, stop: 4000, attenuationDB: 110)
+            #expect(r.costPerSecond < single.costPerSecond * 0.8, "\(rate) Hz")
+        }
+        // Integer pre-decimation with the Kaiser sharp stage: what the equiripple plan beats.
+        let kaiser = PolyphaseStage(inNumerator: 4, outDenominator: 1, inputRate: 44100, pass: 3800, stop: 11025 - 4000, attenuationDB: 110).costPerSecond
+            + PolyphaseStage(inNumerator: 441, outDenominator: 320, inputRate: 11025, pass: 3800, stop: 4000, attenuationDB: 110).costPerSecond
+        #expect(PolyphaseResampler(inputRate: 44100, outputRate: 8000).costPerSecond < kaiser * 0.8)
+    }
+
+    @Test("equiripple tables match a fresh design (and cover every preset at 8 and 16 kHz)")
+    func equirippleTablesAreCurrent() throws {
+        var specs: [EquirippleDesign.Spec] = []
+        for quality in [ResamplerQuality.telephone, .draft] {
+            for out in [8000, 16000] {
+                let nyquist = Double(out) / 2
+                let stage = PolyphaseStage(inNumerator: 4, outDenominator: 3, inputRate: Double(out) * 4 / 3,
+                                           pass: quality.passbandEdge * nyquist, stop: quality.stopbandEdge * nyquist,
+                                           attenuationDB: quality.attenuationDB, design: .equiripple)
+                specs.append(stage.tableKey.equirippleSpec)
+            }
+        }
+        var source = """
+        // Generated: the equiripple prototypes of the resampler's presets, so that no conversion
+        // waits 0.1 s for a design. The test "equiripple tables match a fresh design" checks every
+        // entry against EquirippleDesign.lowpass and, when they differ, writes this file anew to
+        // .build/EquirippleTables.swift (copy it here). Each array is the centre tap and one half.
+        enum EquirippleTables {
+            static let prototypes: [EquirippleDesign.Spec: [Double]] = [
+
+        """
+        var current = true
+        for spec in Set(specs).sorted(by: { ($0.attenuationDB, $0.pass) < ($1.attenuationDB, $1.pass) }) {
+            let fresh = try #require(EquirippleDesign.lowpass(halfOrder: spec.halfOrder, pass: spec.pass, stop: spec.stop,
+                                                              stopWeight: spec.stopWeight))
+            let half = Array(fresh[spec.halfOrder...])
+            if EquirippleTables.prototypes[spec] != half { current = false }
+            source += "        EquirippleDesign.Spec(halfOrder: \(spec.halfOrder), pass: \(spec.pass), stop: \(spec.stop), attenuationDB: \(spec.attenuationDB)): [\n"
+            for row in stride(from: 0, to: half.count, by: 4) {
+                source += "            " + half[row..<min(row + 4, half.count)].map { "\($0)," }.joined(separator: " ") + "\n"
+            }
+            source += "        ],\n"
+        }
+        source += "    ]\n}\n"
+        if !current {
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/EquirippleTables.swift")
+            try source.write(to: url, atomically: true, encoding: .utf8)
+        }
+        #expect(current, "Sources/DSP/EquirippleTables.swift is stale: the new one is in .build/EquirippleTables.swift")
+        #expect(EquirippleTables.prototypes.count == Set(specs).count)
+    }
+
+    @Test("equiripple design: equal ripples, the band errors it was weighted for, shorter than Kaiser")
+    func equirippleDesign() throws {
+        // The sharp stage's prototype: 3800 / 4000 Hz at 32 kHz, passband ripple 0.004, stopband 1e-5.5.
+        let stopRipple = pow(10, -110.0 / 20)
+        let n = EquirippleDesign.estimatedTaps(transition: 200 / 32000, passRipple: 0.004, stopRipple: stopRipple)
+        let h = try #require(EquirippleDesign.lowpass(halfOrder: n / 2, pass: 3800 / 32000, stop: 4000 / 32000,
+                                                      stopWeight: 0.004 / stopRipple))
+        #expect(h.count == n / 2 * 2 + 1)
+        func response(_ f: Double) -> Double {
+            let m = h.count / 2
+            return h[m] + (1...m).reduce(0) { $0 + 2 * h[m + $1] * cos(2 * Double.pi * f * Double($1)) }
+        }
+        let passError = stride(from: 0.0, through: 3800, by: 2).map { abs(response($0 / 32000) - 1) }.max()!
+        let stopError = stride(from: 4000.0, through: 16000, by: 2).map { abs(response($0 / 32000)) }.max()!
+        #expect(passError <= 0.004 && stopError <= stopRipple, "pass \(passError), stop \(stopError)")
+        #expect(abs(passError / stopError - 0.004 / stopRipple) / (0.004 / stopRipple) < 0.02, "ripples not in the weighted ratio")
+        let kaiserTaps = (110 - 7.95) / (2.285 * 2 * Double.pi * 200 / 32000) + 1
+        #expect(Double(h.count) < kaiserTaps * 0.65, "\(h.count) taps vs Kaiser \(kaiserTaps)")
     }
 }
 
