@@ -61,6 +61,13 @@ sox -n -r 44100 -c 2 -b 16 "$tmp/music.wav" synth 4 pluck C3 pluck E4 pluck G4 p
   remix 1,2,3 3,4,5 gain -6 tremolo 3 40
 lame --quiet -b 128 "$tmp/music.wav" music/music-44k-cbr128.mp3
 
+# Tones at -6 dBFS through MP3, for the fast path's level and stopband tests.
+mkdir -p tones
+for f in 1000 4500 5000 8000; do
+  sox -n -r 44100 -c 2 -b 16 "$tmp/tone.wav" synth 1.5 sine $f vol 0.5
+  lame --quiet -b 128 "$tmp/tone.wav" tones/tone-$f-44k.mp3
+done
+
 
 # libsndfile formats, from a short 22.05 kHz stereo clip to keep Fixtures/ small.
 sox speech/speech-44k-stereo.wav -r 22050 "$tmp/f22.wav" rate -v trim 0 1.5

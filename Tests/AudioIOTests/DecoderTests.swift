@@ -141,7 +141,8 @@ struct MP3DecoderTests {
         "speech/speech-id3-cover.mp3",
         "speech/speech-44k-freeformat.mp3",
         "music/music-44k-cbr128.mp3", "sample/welcome.mp3",
-    ], [MP3DecodeHints.full, .narrowband, MP3DecodeHints(monoMix: false, minimumRate: 11025)])
+    ], [MP3DecodeHints.full, .narrowband, MP3DecodeHints(monoMix: true, minimumRate: 22050),
+        MP3DecodeHints(monoMix: false, minimumRate: 11025)])
     func segmentsAreExact(path: String, hints: MP3DecodeHints) throws {
         let one = try MP3Source(bytes: ByteSource(path: fixture(path)), hints: hints)
         let reference = try decodeAll(one)
@@ -216,14 +217,14 @@ struct MP3DecoderTests {
     @Test("reduced-rate synthesis and mono mix are chosen from the stream rate")
     func fastPathChoice() throws {
         let quarter = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-44k-cbr128.mp3")), hints: .narrowband)
-        #expect(quarter.rateDivisor == 2 && quarter.sampleRate == 22050 && quarter.channels == 1)
-        #expect(quarter.knownDelay == (1, 2))
-        let q = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-44k-cbr128.mp3")), hints: MP3DecodeHints(monoMix: false, minimumRate: 11025))
-        #expect(q.rateDivisor == 4 && q.sampleRate == 11025 && q.channels == 2 && q.knownDelay == (1, 4))
-        let half = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-16k-mpeg2.mp3")), hints: .narrowband)
-        #expect(half.rateDivisor == 1 && half.sampleRate == 16000)
+        #expect(quarter.rateDivisor == 4 && quarter.sampleRate == 11025 && quarter.channels == 1)
+        #expect(quarter.knownDelay == (1, 4))
+        let h = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-44k-cbr128.mp3")), hints: MP3DecodeHints(monoMix: false, minimumRate: 22050))
+        #expect(h.rateDivisor == 2 && h.sampleRate == 22050 && h.channels == 2 && h.knownDelay == (1, 2))
+        let full = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-16k-mpeg2.mp3")), hints: .narrowband)
+        #expect(full.rateDivisor == 1 && full.sampleRate == 16000)
         let tagged = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-id3-cover.mp3")), hints: .narrowband)
-        #expect(tagged.rateDivisor == 2, "the rate is found past 130 KB of ID3v2 cover art")
+        #expect(tagged.rateDivisor == 4, "the rate is found past 130 KB of ID3v2 cover art")
     }
 }
 

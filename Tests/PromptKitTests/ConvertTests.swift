@@ -158,6 +158,28 @@ struct CommandLineTests {
         }
     }
 
+    /// The same through MP3 and its fast path (mono mix, quarter-rate synthesis): the
+    /// decoder's shortcut must neither change the level nor let tones above 4 kHz through.
+    /// (LAME itself leaves the 1 kHz tone 0.45 dB low, so the level is compared with the
+    /// full-rate stereo path's.)
+    @Test("MP3 fast path: a 1 kHz tone keeps the full path's level within 0.1 dB; 4.5, 5 and 8 kHz tones end below -90 dBFS")
+    func mp3Tones() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        func level(_ f: Int, _ extra: [String]) throws -> Double {
+            let out = dir.appendingPathComponent("t\(f)\(extra.count).sln").path
+            let r = try runPromptc(["convert", fixture("tones/tone-\(f)-44k.mp3"), "-o", out] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let y = try decodeMono(out).samples
+            return rmsDB(y[800..<(y.count - 800)]) + 3.0103
+        }
+        let full = try level(1000, ["--no-fast-path"]), fast = try level(1000, [])
+        #expect(abs(full - -6.02) < 0.6 && abs(fast - full) <= 0.1, "fast \(fast) dBFS, full path \(full) dBFS")
+        for f in [4500, 5000, 8000] {
+            let l = try level(f, [])
+            #expect(l < -90, "\(f) Hz leaks at \(l) dBFS")
+        }
+    }
+
     @Test("the ffmpeg command works as written and gives the same bytes as convert")
     func ffmpegDropIn() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
