@@ -63,6 +63,10 @@ final class MP3SegmentDecoder: @unchecked Sendable {
     private var handedOut = 0              // output frames returned by read()
     private let condition = NSCondition()
     private var finished: [Int: Segment] = [:]
+    /// Sample buffers of segments already handed out, for the workers to fill again: at
+    /// most threads + 2 ever exist, and reusing them spares a fresh 512 KiB (page faults,
+    /// and glibc keeping freed ones in each thread's arena) per segment.
+    private var spare: [[Float]] = []
     private var consuming = 0               // index of the segment being handed out
     private var current: Segment?
     private var offset = 0                  // samples of `current` already handed out
@@ -126,25 +130,27 @@ final class MP3SegmentDecoder: @unchecked Sendable {
                 current = next
                 offset = 0
             }
-            let segment = current!
-            let n = min(want - written, segment.samples.count - offset)
+            // `current` is used in place (no local copy), so that its buffer is uniquely
+            // referenced once it goes back to `spare`.
+            let n = min(want - written, current!.samples.count - offset)
             if n > 0 {
-                segment.samples.withUnsafeBufferPointer { s in
+                current!.samples.withUnsafeBufferPointer { s in
                     (buffer + written).update(from: s.baseAddress! + offset, count: n)
                 }
                 written += n
                 offset += n
             }
-            if offset == segment.samples.count {
-                if segment.isLast {
+            if offset == current!.samples.count {
+                if current!.isLast {
                     ended = true
-                    pendingFailure = segment.failure
+                    pendingFailure = current!.failure
                 } else {
                     condition.lock()
+                    spare.append(current!.samples)
+                    current = nil
                     consuming += 1
                     condition.broadcast()
                     condition.unlock()
-                    current = nil
                 }
             }
         }
@@ -235,6 +241,10 @@ final class MP3SegmentDecoder: @unchecked Sendable {
             if !isLast { end = segment.start + segmentFrames * samplesPerFrame }
         }
         let wanted = end.map { ($0 - segment.start) * channels } ?? Int.max
+        condition.lock()
+        if let buffer = spare.popLast() { segment.samples = buffer }
+        condition.unlock()
+        segment.samples.removeAll(keepingCapacity: true)
         if end != nil { segment.samples.reserveCapacity(wanted) }
         segment.isLast = isLast
         let ok = Int32(MPG123_OK.rawValue), newFormat = Int32(MPG123_NEW_FORMAT.rawValue)
