@@ -35,8 +35,16 @@ enum EquirippleDesign {
     /// presets: a design takes about 0.1 s, too long for every short prompt), else designed.
     static func prototype(_ spec: Spec) -> [Double]? {
         if let half = EquirippleTables.prototypes[spec] { return half.reversed() + half.dropFirst() }
-        return lowpass(halfOrder: spec.halfOrder, pass: spec.pass, stop: spec.stop, stopWeight: spec.stopWeight)
+        lock.lock(); defer { lock.unlock() }
+        if let known = designed[spec] { return known }
+        let taps = lowpass(halfOrder: spec.halfOrder, pass: spec.pass, stop: spec.stop, stopWeight: spec.stopWeight)
+        designed[spec] = taps
+        return taps
     }
+
+    /// Designs made at run time (other specifications than the presets'), failures included.
+    nonisolated(unsafe) private static var designed: [Spec: [Double]?] = [:]
+    private static let lock = NSLock()
 
     /// Taps needed for a lowpass with transition `transition` (cycles per sample) and the
     /// given ripples: Kaiser's estimate for equiripple filters, which slightly overstates

@@ -178,7 +178,10 @@ public final class PolyphaseResampler: AudioStage {
         // Or: a wide rational first stage to 4/3 of the output rate, then an equiripple
         // sharp stage with three phases (x3/4), about 40% shorter than the Kaiser one.
         let mid = Double(outputRate) * 4 / 3
-        if Double(inputRate) > mid && mid - stop > pass * 1.05 {
+        // (A custom quality whose design fails keeps the Kaiser plans.)
+        if Double(inputRate) > mid && mid - stop > pass * 1.05,
+           EquirippleDesign.prototype(PolyphaseStage.equirippleSpec(phases: 3, inputRate: mid, pass: pass, stop: stop,
+                                                                    attenuationDB: q.attenuationDB)) != nil {
             let first = PolyphaseStage(inNumerator: inputRate * 3, outDenominator: outputRate * 4, inputRate: Double(inputRate),
                                        pass: pass, stop: mid - stop, attenuationDB: q.attenuationDB, advance: advance,
                                        kernels: kernels)
@@ -277,11 +280,7 @@ final class PolyphaseStage: CustomStringConvertible {
             halfLength = max(2, Int(ceil(taps / 2)))
             stride = (2 * halfLength + 15) / 16 * 16   // the kernels take multiples of 16
         case .equiripple:
-            // The prototype runs at L times the input rate; every tap of the padded row is used.
-            let taps = EquirippleDesign.estimatedTaps(transition: transition / Double(phasesL),
-                                                      passRipple: EquirippleDesign.passbandRipple,
-                                                      stopRipple: pow(10, -attenuationDB / 20))
-            stride = ((taps + phasesL - 1) / phasesL + 15) / 16 * 16
+            stride = Self.equirippleStride(phases: phasesL, transition: transition, attenuationDB: attenuationDB)
             halfLength = stride / 2
         }
         kernel = phasesL * stride <= Self.maxExactTable ? .exact : .interpolated
@@ -296,6 +295,23 @@ final class PolyphaseStage: CustomStringConvertible {
         let start = advanceNum * phasesL / advanceDen
         pos = start / phasesL
         phase = start % phasesL
+    }
+
+    /// Taps per phase row of an equiripple stage: the prototype runs at L times the input
+    /// rate, and every tap of the padded row is used.
+    static func equirippleStride(phases: Int, transition: Double, attenuationDB: Double) -> Int {
+        let taps = EquirippleDesign.estimatedTaps(transition: transition / Double(phases),
+                                                  passRipple: EquirippleDesign.passbandRipple,
+                                                  stopRipple: pow(10, -attenuationDB / 20))
+        return ((taps + phases - 1) / phases + 15) / 16 * 16
+    }
+
+    /// The prototype an equiripple stage with these parameters designs (see FilterTableKey).
+    static func equirippleSpec(phases: Int, inputRate: Double, pass: Double, stop: Double,
+                               attenuationDB: Double) -> EquirippleDesign.Spec {
+        let stride = equirippleStride(phases: phases, transition: (stop - pass) / inputRate, attenuationDB: attenuationDB)
+        return EquirippleDesign.Spec(halfOrder: stride / 2 * phases - 1, pass: pass / inputRate / Double(phases),
+                                     stop: stop / inputRate / Double(phases), attenuationDB: attenuationDB)
     }
 
     func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float], limit: Int) {

@@ -174,6 +174,23 @@ struct ResamplerTests {
         #expect(EquirippleTables.prototypes.count == Set(specs).count)
     }
 
+    @Test("a custom quality designs its equiripple filter at run time and meets it")
+    func customQuality() {
+        let q = ResamplerQuality(passbandEdge: 0.9, stopbandEdge: 1.0, attenuationDB: 90)
+        let r = PolyphaseResampler(inputRate: 44100, outputRate: 8000, quality: q)
+        #expect(r.stageDescription.contains("equiripple"), "\(r.stageDescription)")
+        var pass = 0.0, stop = -400.0
+        for f in stride(from: 200.0, through: 3600, by: 200) {
+            let y = Signal.run(PolyphaseResampler(inputRate: 44100, outputRate: 8000, quality: q), Signal.tone(f, rate: 44100, seconds: 0.25))
+            pass = max(pass, abs(Signal.dB(Signal.fit(y, frequency: f, rate: 8000, skip: 300).amplitude / 0.5)))
+        }
+        for f in stride(from: 4000.0, to: 22050, by: 500) {
+            let y = Signal.run(PolyphaseResampler(inputRate: 44100, outputRate: 8000, quality: q), Signal.tone(f, rate: 44100, seconds: 0.25))
+            stop = max(stop, Signal.dB(Signal.rms(y, skip: 300) / (0.5 / 2.0.squareRoot())))
+        }
+        #expect(pass <= 0.1 && stop <= -85, "passband \(pass) dB, stopband \(stop) dB")
+    }
+
     @Test("equiripple design: equal ripples, the band errors it was weighted for, shorter than Kaiser")
     func equirippleDesign() throws {
         // The sharp stage's prototype: 3800 / 4000 Hz at 32 kHz, passband ripple 0.004, stopband 1e-5.5.
