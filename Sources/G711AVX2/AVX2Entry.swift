@@ -8,10 +8,18 @@ public enum AVX2Kernels {
     // int16 input: the half-precision kernel, its multiplies done by F16C conversions and
     // vmulps (twice the float kernel's speed here, see the benchmark).
     public static func encodeALaw(_ input: UnsafeBufferPointer<Int16>, into output: UnsafeMutableBufferPointer<UInt8>) {
+        #if !(os(macOS) && arch(x86_64))
         ALaw.encodeHalf(input, into: output)
+        #else
+        ALaw.encode(input, into: output)   // no Float16 on Intel Macs
+        #endif
     }
     public static func encodeMuLaw(_ input: UnsafeBufferPointer<Int16>, into output: UnsafeMutableBufferPointer<UInt8>) {
+        #if !(os(macOS) && arch(x86_64))
         MuLaw.encodeHalf(input, into: output)
+        #else
+        MuLaw.encode(input, into: output)   // no Float16 on Intel Macs
+        #endif
     }
     public static func encodeALaw(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<UInt8>) {
         ALaw.encode(input, into: output)

@@ -6,10 +6,18 @@
 /// Entry points of the AVX-512 FP16 build of the G.711 kernels.
 public enum AVX512FP16Kernels {
     public static func encodeALaw(_ input: UnsafeBufferPointer<Int16>, into output: UnsafeMutableBufferPointer<UInt8>) {
+        #if !(os(macOS) && arch(x86_64))
         ALaw.encodeHalf(input, into: output)
+        #else
+        ALaw.encode(input, into: output)   // no Float16 on Intel Macs
+        #endif
     }
     public static func encodeMuLaw(_ input: UnsafeBufferPointer<Int16>, into output: UnsafeMutableBufferPointer<UInt8>) {
+        #if !(os(macOS) && arch(x86_64))
         MuLaw.encodeHalf(input, into: output)
+        #else
+        MuLaw.encode(input, into: output)   // no Float16 on Intel Macs
+        #endif
     }
     public static func encodeALaw(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<UInt8>) {
         ALaw.encode(input, into: output)
