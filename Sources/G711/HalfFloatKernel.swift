@@ -69,7 +69,7 @@ extension G711HalfFloatKernel {
         let raw = UnsafeRawPointer(src)
         let out = UnsafeMutableRawPointer(dst)
         var i = 0
-        // Two independent vectors a step keep both multiply ports busy.
+        // Two independent vectors a step, for the out-of-order core to overlap.
         while i + 32 <= n {
             let a = encodeHalfLanes(raw.loadUnaligned(fromByteOffset: i &* 2, as: G711HalfLanes.self))
             let b = encodeHalfLanes(raw.loadUnaligned(fromByteOffset: i &* 2 &+ 32, as: G711HalfLanes.self))
