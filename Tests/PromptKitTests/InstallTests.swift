@@ -129,21 +129,27 @@ struct InstallTests {
         let a = try Data(contentsOf: URL(fileURLWithPath: path))
         _ = try PromptInstaller(options: o).install([fixture("speech/speech-44k-stereo.wav")])
         let b = try Data(contentsOf: URL(fileURLWithPath: path))
-        final class Box: @unchecked Sendable { var stop = false; var reads = 0; var bad = 0 }
+        // Shared with the reader thread under a lock (ThreadSanitizer flagged the plain fields).
+        final class Box: @unchecked Sendable {
+            private let lock = NSLock()
+            private var stopped = false, reads = 0, bad = 0
+            var stop: Bool { lock.withLock { stopped } }
+            func finish() { lock.withLock { stopped = true } }
+            func record(mixed: Bool) { lock.withLock { reads += 1; if mixed { bad += 1 } } }
+            var counts: (reads: Int, bad: Int) { lock.withLock { (reads, bad) } }
+        }
         let box = Box()
         let reader = Thread {
             while !box.stop {
-                if let d = FileManager.default.contents(atPath: path) {
-                    box.reads += 1
-                    if d != a && d != b { box.bad += 1 }
-                }
+                if let d = FileManager.default.contents(atPath: path) { box.record(mixed: d != a && d != b) }
             }
         }
         reader.start()
         for i in 0..<20 { _ = try PromptInstaller(options: o).install([fixture(i % 2 == 0 ? "sample/welcome.mp3" : "speech/speech-44k-stereo.wav")]) }
-        box.stop = true
+        box.finish()
         Thread.sleep(forTimeInterval: 0.05)
-        #expect(box.reads > 20 && box.bad == 0, "\(box.reads) reads, \(box.bad) mixed")
+        let (reads, bad) = box.counts
+        #expect(reads > 20 && bad == 0, "\(reads) reads, \(bad) mixed")
     }
 
     @Test("ownership: files go to --owner (a real user made for the test when running as root)")
