@@ -39,7 +39,7 @@ func halfCodes(_ v: G711HalfLanes) -> G711HalfLanes {
 }
 
 /// The low byte of every lane, written as a lane loop that LLVM turns into one
-/// `vpmovwb`: the stdlib's `SIMD16<UInt8>(truncatingIfNeeded:)` stayed an out-of-line
+/// `vpmovwb` (AVX-512) or a few packs (AVX2): the stdlib's `SIMD16<UInt8>(truncatingIfNeeded:)` stayed an out-of-line
 /// call per vector in this module (its prespecialized copy is called, not inlined).
 @inline(__always)
 func lowBytes(_ v: G711HalfLanes) -> SIMD16<UInt8> {
