@@ -28,10 +28,10 @@ public enum G711Law: String, Sendable, CaseIterable, Codable {
         switch (self, simd) {
         case (.aLaw, .baseline): ALaw.encode(input, into: output)
         case (.muLaw, .baseline): MuLaw.encode(input, into: output)
-        case (.aLaw, .avx2): AVX2Kernels.encodeALaw(input, into: output)
-        case (.muLaw, .avx2): AVX2Kernels.encodeMuLaw(input, into: output)
-        case (.aLaw, .avx512fp16): AVX512FP16Kernels.encodeALaw(input, into: output)
-        case (.muLaw, .avx512fp16): AVX512FP16Kernels.encodeMuLaw(input, into: output)
+        case (.aLaw, .avx2): G711AVX2.G711KernelBuild.encodeALaw(input, into: output)
+        case (.muLaw, .avx2): G711AVX2.G711KernelBuild.encodeMuLaw(input, into: output)
+        case (.aLaw, .avx512fp16): G711AVX512.G711KernelBuild.encodeALaw(input, into: output)
+        case (.muLaw, .avx512fp16): G711AVX512.G711KernelBuild.encodeMuLaw(input, into: output)
         }
     }
 
@@ -42,10 +42,10 @@ public enum G711Law: String, Sendable, CaseIterable, Codable {
         switch (self, simd) {
         case (.aLaw, .baseline): ALaw.encode(input, into: output)
         case (.muLaw, .baseline): MuLaw.encode(input, into: output)
-        case (.aLaw, .avx2): AVX2Kernels.encodeALaw(input, into: output)
-        case (.muLaw, .avx2): AVX2Kernels.encodeMuLaw(input, into: output)
-        case (.aLaw, .avx512fp16): AVX512FP16Kernels.encodeALaw(input, into: output)
-        case (.muLaw, .avx512fp16): AVX512FP16Kernels.encodeMuLaw(input, into: output)
+        case (.aLaw, .avx2): G711AVX2.G711KernelBuild.encodeALaw(input, into: output)
+        case (.muLaw, .avx2): G711AVX2.G711KernelBuild.encodeMuLaw(input, into: output)
+        case (.aLaw, .avx512fp16): G711AVX512.G711KernelBuild.encodeALaw(input, into: output)
+        case (.muLaw, .avx512fp16): G711AVX512.G711KernelBuild.encodeMuLaw(input, into: output)
         }
     }
 

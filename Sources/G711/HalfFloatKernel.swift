@@ -61,7 +61,6 @@ extension G711HalfFloatKernel {
 
     /// Encodes 16-bit linear samples with the half-precision kernel (SIMD body, scalar
     /// tail). Gives exactly the codes of ``G711Codec/encode(_:into:)-int16``.
-    @inline(never)
     public static func encodeHalf(_ input: UnsafeBufferPointer<Int16>, into output: UnsafeMutableBufferPointer<UInt8>) {
         precondition(output.count >= input.count, "G.711 encode: output buffer too small")
         guard let src = input.baseAddress, let dst = output.baseAddress else { return }
@@ -105,6 +104,15 @@ extension MuLaw: G711HalfFloatKernel {
         // the two there and never the smaller above.
         let a = halfLaneMin((m &>> 2) &+ 33, G711HalfLanes(repeating: 0x1FFF))
         return halfLaneMin(halfCodes(a &>> 2), (a &>> 1) &- 16)
+    }
+}
+
+#else
+
+extension G711Codec {
+    /// Without Float16 (Intel Macs) the 32-bit float kernel stands in; same codes.
+    public static func encodeHalf(_ input: UnsafeBufferPointer<Int16>, into output: UnsafeMutableBufferPointer<UInt8>) {
+        encode(input, into: output)
     }
 }
 

@@ -1,0 +1,1 @@
+../G711AVX2/KernelEntry.swift
