@@ -180,7 +180,7 @@ public final class PolyphaseResampler: AudioStage {
         let mid = Double(outputRate) * 4 / 3
         // (A custom quality whose design fails keeps the Kaiser plans.)
         if Double(inputRate) > mid && mid - stop > pass * 1.05,
-           EquirippleDesign.prototype(PolyphaseStage.equirippleSpec(phases: 3, inputRate: mid, pass: pass, stop: stop,
+           EquirippleDesign.prototype(PolyphaseStage.equirippleSpec(phases: 3, pass: pass / mid, stop: stop / mid,
                                                                     attenuationDB: q.attenuationDB)) != nil {
             let first = PolyphaseStage(inNumerator: inputRate * 3, outDenominator: outputRate * 4, inputRate: Double(inputRate),
                                        pass: pass, stop: mid - stop, attenuationDB: q.attenuationDB, advance: advance,
@@ -240,7 +240,6 @@ final class PolyphaseStage: CustomStringConvertible {
     let inputRate: Double
     let pass: Double, stop: Double
     private let table: [Float]
-    let tableKey: FilterTableKey
     private let kernels: FilterKernelSet
     private var buffer: [Float]
     private var bufferStart: Int   // absolute input index of buffer[0]
@@ -280,14 +279,14 @@ final class PolyphaseStage: CustomStringConvertible {
             halfLength = max(2, Int(ceil(taps / 2)))
             stride = (2 * halfLength + 15) / 16 * 16   // the kernels take multiples of 16
         case .equiripple:
-            stride = Self.equirippleStride(phases: phasesL, transition: transition, attenuationDB: attenuationDB)
-            halfLength = stride / 2
+            let spec = Self.equirippleSpec(phases: phasesL, pass: pass / inputRate, stop: stop / inputRate,
+                                           attenuationDB: attenuationDB)
+            halfLength = (spec.halfOrder + 1) / phasesL
+            stride = 2 * halfLength
         }
         kernel = phasesL * stride <= Self.maxExactTable ? .exact : .interpolated
         let key = FilterTableKey(phases: phasesL, kernelExact: kernel == .exact, halfLength: halfLength, stride: stride,
-                                 cutoff: (pass + stop) / 2 / inputRate, attenuation: attenuationDB, method: design,
-                                 pass: pass / inputRate, stop: stop / inputRate)
-        tableKey = key
+                                 attenuation: attenuationDB, method: design, pass: pass / inputRate, stop: stop / inputRate)
         table = FilterTableKey.cached(key)
         // History: H - 1 zeros stand for the samples before the start, so output 0 is centred on input 0.
         buffer = [Float](repeating: 0, count: halfLength - 1)
@@ -297,21 +296,15 @@ final class PolyphaseStage: CustomStringConvertible {
         phase = start % phasesL
     }
 
-    /// Taps per phase row of an equiripple stage: the prototype runs at L times the input
-    /// rate, and every tap of the padded row is used.
-    static func equirippleStride(phases: Int, transition: Double, attenuationDB: Double) -> Int {
-        let taps = EquirippleDesign.estimatedTaps(transition: transition / Double(phases),
-                                                  passRipple: EquirippleDesign.passbandRipple,
+    /// The prototype of an equiripple stage with L = `phases` and band edges in cycles per
+    /// input sample: it runs at L times the input rate, and its length fills whole rows of
+    /// the kernels' width (multiples of 16 taps per phase), every tap used.
+    static func equirippleSpec(phases: Int, pass: Double, stop: Double, attenuationDB: Double) -> EquirippleDesign.Spec {
+        let l = Double(phases)
+        let taps = EquirippleDesign.estimatedTaps(transition: (stop - pass) / l, passRipple: EquirippleDesign.passbandRipple,
                                                   stopRipple: pow(10, -attenuationDB / 20))
-        return ((taps + phases - 1) / phases + 15) / 16 * 16
-    }
-
-    /// The prototype an equiripple stage with these parameters designs (see FilterTableKey).
-    static func equirippleSpec(phases: Int, inputRate: Double, pass: Double, stop: Double,
-                               attenuationDB: Double) -> EquirippleDesign.Spec {
-        let stride = equirippleStride(phases: phases, transition: (stop - pass) / inputRate, attenuationDB: attenuationDB)
-        return EquirippleDesign.Spec(halfOrder: stride / 2 * phases - 1, pass: pass / inputRate / Double(phases),
-                                     stop: stop / inputRate / Double(phases), attenuationDB: attenuationDB)
+        let stride = ((taps + phases - 1) / phases + 15) / 16 * 16
+        return EquirippleDesign.Spec(halfOrder: stride / 2 * phases - 1, pass: pass / l, stop: stop / l, attenuationDB: attenuationDB)
     }
 
     func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float], limit: Int) {
@@ -386,10 +379,9 @@ struct FilterTableKey: Hashable {
     let kernelExact: Bool
     let halfLength: Int
     let stride: Int
-    let cutoff: Double
     let attenuation: Double
     let method: PolyphaseStage.Design
-    let pass: Double, stop: Double   // band edges in cycles per input sample (equiripple)
+    let pass: Double, stop: Double   // band edges in cycles per input sample
 
     nonisolated(unsafe) private static var cache: [FilterTableKey: [Float]] = [:]
     private static let lock = NSLock()
@@ -406,19 +398,14 @@ struct FilterTableKey: Hashable {
         method == .equiripple ? equiripple() : kaiser()
     }
 
-    /// The prototype specification of an equiripple table (2m + 1 taps at L times the rate).
-    var equirippleSpec: EquirippleDesign.Spec {
-        EquirippleDesign.Spec(halfOrder: halfLength * phases - 1, pass: pass / Double(phases), stop: stop / Double(phases),
-                              attenuationDB: attenuation)
-    }
-
     /// The equiripple prototype at L times the input rate, split into L phase rows.
     /// Row r, tap j holds the prototype at time (j - (H - 1)) - r / L input samples, like
     /// the Kaiser rows; one common gain makes the DC gain of the whole L.
     private func equiripple() -> [Float] {
         let l = phases, h = halfLength
-        let m = h * l - 1                                  // prototype: 2m + 1 taps, centred
-        guard let proto = EquirippleDesign.prototype(equirippleSpec) else {
+        let spec = PolyphaseStage.equirippleSpec(phases: l, pass: pass, stop: stop, attenuationDB: attenuation)
+        let m = spec.halfOrder                             // prototype: 2m + 1 taps, centred (m = h * l - 1)
+        guard let proto = EquirippleDesign.prototype(spec) else {
             preconditionFailure("equiripple design failed for \(self)")
         }
         let gain = Double(l) / proto.reduce(0, +)
@@ -442,6 +429,7 @@ struct FilterTableKey: Hashable {
         var t = [Float](repeating: 0, count: rows * stride)
         let h = halfLength
         let i0beta = besselI0(beta)
+        let cutoff = (pass + stop) / 2                      // mid-transition, cycles per input sample
         var row = [Double](repeating: 0, count: 2 * h)
         for r in 0..<rows {
             let frac = Double(r) / rowDivisor

@@ -137,11 +137,11 @@ struct ResamplerTests {
         var specs: [EquirippleDesign.Spec] = []
         for quality in [ResamplerQuality.telephone, .draft] {
             for out in [8000, 16000] {
-                let nyquist = Double(out) / 2
-                let stage = PolyphaseStage(inNumerator: 4, outDenominator: 3, inputRate: Double(out) * 4 / 3,
-                                           pass: quality.passbandEdge * nyquist, stop: quality.stopbandEdge * nyquist,
-                                           attenuationDB: quality.attenuationDB, design: .equiripple)
-                specs.append(stage.tableKey.equirippleSpec)
+                // The sharp stage's band edges, computed as the plan computes them.
+                let nyquist = Double(out) / 2, mid = Double(out) * 4 / 3
+                specs.append(PolyphaseStage.equirippleSpec(phases: 3, pass: quality.passbandEdge * nyquist / mid,
+                                                           stop: quality.stopbandEdge * nyquist / mid,
+                                                           attenuationDB: quality.attenuationDB))
             }
         }
         var source = """
