@@ -1,12 +1,14 @@
 import Foundation
 
 /// Parks-McClellan (Remez exchange) design of a linear-phase lowpass FIR: the shortest
-/// filter for a given passband ripple and stopband depth, about 40% shorter than a
+/// filter for a given passband ripple and stopband depth, a third shorter than a
 /// Kaiser-windowed sinc when the passband may ripple by a few thousandths (a window
-/// gives both bands the same ripple, and our stopband wants 1e-5.5).
+/// gives both bands the same ripple, and our stopband wants 1e-5.5): the telephone
+/// preset's sharp stage has 256 taps per phase instead of 394.
 ///
-/// Used for the resampler's sharp stage, whose prototype (a few hundred taps per phase,
-/// three phases) designs in well under 0.1 s.
+/// Used for the resampler's sharp stage, whose prototype (767 taps, three phases) takes
+/// about 0.1 s to design (a 4 s prompt converted in 0.145 s with the design, 0.041 s
+/// without), hence the precomputed ``EquirippleTables``.
 enum EquirippleDesign {
     /// Largest passband deviation the sharp stage is designed for: ±0.035 dB, a third of
     /// the ±0.1 dB a prompt allows.

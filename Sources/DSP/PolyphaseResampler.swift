@@ -13,7 +13,7 @@ import Foundation
 /// Filters are Kaiser-windowed sincs, whose length follows from the transition width and
 /// the attenuation (Kaiser's formula), except the sharp stage of the usual plan, an
 /// equiripple (Parks-McClellan) design that may ripple by ±0.004 in the passband (±0.035
-/// dB) and is about 40% shorter for it (see ``EquirippleDesign``). `.telephone` designs
+/// dB) and is a third shorter for it (256 taps per phase, not 394; see ``EquirippleDesign``). `.telephone` designs
 /// for 110 dB so that the measured response keeps 100 dB with margin (measured worst over
 /// the test rates: -106.4 dB; a 105 dB Kaiser design once measured -102.7 dB, too thin).
 public struct ResamplerQuality: Sendable, Equatable {
@@ -176,7 +176,7 @@ public final class PolyphaseResampler: AudioStage {
             d += 1
         }
         // Or: a wide rational first stage to 4/3 of the output rate, then an equiripple
-        // sharp stage with three phases (x3/4), about 40% shorter than the Kaiser one.
+        // sharp stage with three phases (x3/4), a third shorter than the Kaiser one.
         let mid = Double(outputRate) * 4 / 3
         // (A custom quality whose design fails keeps the Kaiser plans.)
         if Double(inputRate) > mid && mid - stop > pass * 1.05,
