@@ -91,19 +91,27 @@ public final class BatchConverter: @unchecked Sendable {
 
     public func run() throws -> BatchReport {
         let start = Date()
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        var manifest = try BatchManifest.load(outputDirectory)
-        var items: [BatchItemReport] = []
-
-        // 1. Find inputs.
-        var jobs: [Job] = []
+        // 1. Check the sources and the output folder before anything is created.
         let outAbs = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path
+        var sourceIsFolder: [Bool] = []
         for src in sources {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: src, isDirectory: &isDir) else {
                 throw ConversionError.usage("\(src): no such file or folder")
             }
-            if isDir.boolValue {
+            if isDir.boolValue && URL(fileURLWithPath: src).standardizedFileURL.path == outAbs {
+                throw ConversionError.usage("\(src): is also the output folder; give another folder with -o (it may be inside the source folder)")
+            }
+            sourceIsFolder.append(isDir.boolValue)
+        }
+        try Self.prepareOutputFolder(outputDirectory)
+        var manifest = try BatchManifest.load(outputDirectory)
+        var items: [BatchItemReport] = []
+
+        // 2. Find inputs.
+        var jobs: [Job] = []
+        for (src, isFolder) in zip(sources, sourceIsFolder) {
+            if isFolder {
                 for rel in FileTree.list(src, includeHiddenFiles: true, skipping: outAbs) {
                     jobs.append(Job(path: src + "/" + rel, relative: rel, givenByName: false))
                 }
@@ -111,6 +119,8 @@ public final class BatchConverter: @unchecked Sendable {
                 jobs.append(Job(path: src, relative: (src as NSString).lastPathComponent, givenByName: true))
             }
         }
+        // Sources that exist, excluded or not: an excluded source's outputs are not orphans.
+        let present = Set(jobs.map(\.relative))
         jobs = jobs.filter { j in
             let name = (j.relative as NSString).lastPathComponent
             let included = options.include.isEmpty || options.include.contains { fnmatch($0, j.relative, 0) == 0 || fnmatch($0, name, 0) == 0 }
@@ -118,7 +128,7 @@ public final class BatchConverter: @unchecked Sendable {
             return included && !excluded
         }
 
-        // 2. Recognise audio by content; skip the rest with a note.
+        // 3. Recognise audio by content; skip the rest with a note.
         var audio: [Job] = []
         for j in jobs {
             // Named inputs are converted whatever they hold (the decoder says why one fails);
@@ -153,8 +163,7 @@ public final class BatchConverter: @unchecked Sendable {
         audio = audio.filter { !conflicted.contains($0.path) }
         let planned = Set(audio.flatMap { outputs($0).map(\.path) })
 
-        // 4. Orphans: outputs in the manifest whose source is no longer among the inputs.
-        let present = Set(jobs.map(\.relative))
+        // 4. Orphans: outputs in the manifest whose source no longer exists.
         let orphans = manifest.outputs.filter { o in
             !planned.contains(outputDirectory + "/" + o) && !present.contains(manifest.entry(o)?.source ?? "")
         }.sorted()
@@ -196,11 +205,33 @@ public final class BatchConverter: @unchecked Sendable {
         }
         group.wait()
         journal.close()
-        manifest.absorbJournal()
+        try manifest.absorbJournal()
         try manifest.save()
         items += progress.results.sorted { $0.source < $1.source }
         return BatchReport(items: items, orphans: orphans, pruned: options.prune, audioSeconds: progress.audioSeconds,
                            wallSeconds: Date().timeIntervalSince(start))
+    }
+
+    /// Creates the output folder (and its parents) or says in one sentence why it cannot.
+    static func prepareOutputFolder(_ path: String) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            if isDir.boolValue { return }
+            throw ConversionError.usage("\(path): is a file, not a folder; batch writes a tree of prompts into a folder (-o DIR)")
+        }
+        let ext = AudioDecoder.fileExtension(path).lowercased()
+        if audioExtensions.contains(ext) || PromptFormat.forExtension(ext) != nil {
+            throw ConversionError.usage("\(path): looks like a file name; batch writes a tree of prompts into a folder (-o DIR; use convert for one file)")
+        }
+        var missing: [String] = []
+        var d = path
+        while !d.isEmpty && d != "/" && !FileManager.default.fileExists(atPath: d) {
+            missing.append(d)
+            d = (d as NSString).deletingLastPathComponent
+        }
+        for m in missing.reversed() where mkdir(m, 0o755) != 0 && errno != EEXIST {
+            throw ConversionError.usage("\(m): cannot create the output folder: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// The mirrored outputs of one input: its relative path, one extension per format.
@@ -281,27 +312,36 @@ public struct BatchManifest: Sendable {
     static func load(_ directory: String) throws -> BatchManifest {
         var m = BatchManifest(directory: directory, entries: [:])
         if let data = FileManager.default.contents(atPath: m.manifestPath) {
-            m.entries = (try? JSONDecoder().decode(File.self, from: data))?.outputs ?? [:]
+            guard let file = try? JSONDecoder().decode(File.self, from: data) else {
+                throw ConversionError.failed("\(m.manifestPath): the batch manifest is damaged, so promptc cannot tell which outputs are up to date; move it away to convert everything again")
+            }
+            m.entries = file.outputs
         }
-        m.absorbJournal()
+        try m.absorbJournal()
         return m
     }
 
     func entry(_ output: String) -> Entry? { entries[output] }
     mutating func remove(_ output: String) { entries[output] = nil }
 
-    /// Folds the journal of an earlier (perhaps interrupted) run into the entries.
-    mutating func absorbJournal() {
+    /// Folds the journal of an earlier (perhaps interrupted) run into the entries. Only its
+    /// last line may be cut short (a run killed while appending); other damage is an error.
+    mutating func absorbJournal() throws {
         guard let data = FileManager.default.contents(atPath: journalPath) else { return }
-        for line in data.split(separator: UInt8(ascii: "\n")) {
-            if let l = try? JSONDecoder().decode(JournalLine.self, from: Data(line)) { entries[l.output] = l.entry }
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        for (i, line) in lines.enumerated() where !line.isEmpty {
+            if let l = try? JSONDecoder().decode(JournalLine.self, from: Data(line)) {
+                entries[l.output] = l.entry
+            } else if i != lines.count - 1 {
+                throw ConversionError.failed("\(journalPath): line \(i + 1) of the batch journal is damaged; move the file away to convert everything again")
+            }
         }
     }
 
     /// Writes the manifest atomically and empties the journal.
     func save() throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let out = try OutputFile(path: manifestPath, overwrite: true)
         try out.write([UInt8](try encoder.encode(File(version: 1, outputs: entries))))
         try out.commit()

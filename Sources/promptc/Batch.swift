@@ -115,9 +115,7 @@ struct Batch: ParsableCommand {
         for o in report.orphans {
             print(report.pruned ? "pruned \(output)/\(o) (its source is gone)" : "orphaned \(output)/\(o): its source is gone (--prune removes it)", to: &err)
         }
-        if !quiet || !report.succeeded {
-            print("\(report.count(.converted)) converted, \(report.count(.unchanged)) unchanged (skipped), \(report.count(.skipped)) not audio, \(report.count(.failed)) failed, \(report.count(.conflict)) in conflict; \(duration(report.audioSeconds)) of audio in \(String(format: "%.1f", report.wallSeconds)) s", to: &err)
-        }
+        print("\(report.count(.converted)) converted, \(report.count(.unchanged)) unchanged (skipped), \(report.count(.skipped)) not audio, \(report.count(.failed)) failed, \(report.count(.conflict)) in conflict; \(duration(report.audioSeconds)) of audio in \(String(format: "%.1f", report.wallSeconds)) s", to: &err)
         if let path = jsonReport {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -161,4 +161,68 @@ struct BatchTests {
         let again = try runPromptc(["batch"] + inputs + ["-o", out.path])
         #expect(again.status == 0 && again.stderr.contains("0 converted, 4 unchanged"), "\(again.stderr)")
     }
+
+    @Test("--prune keeps the outputs of sources that are excluded but still exist")
+    func pruneKeepsExcluded() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let src = dir.appendingPathComponent("src"), out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: src.appendingPathComponent("drafts"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-16k-mono.wav"), toPath: src.appendingPathComponent("a.wav").path)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-8k-mono.wav"), toPath: src.appendingPathComponent("drafts/b.wav").path)
+        #expect(try runPromptc(["batch", src.path, "-o", out.path]).status == 0)
+        #expect(FileTree.list(out.path) == ["a.alaw", "drafts/b.alaw"])
+        let r = try runPromptc(["batch", src.path, "-o", out.path, "--exclude", "drafts/*", "--prune"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stderr.contains("pruned"), "\(r.stderr)")
+        #expect(FileTree.list(out.path) == ["a.alaw", "drafts/b.alaw"])
+        // Gone for real: now it is pruned.
+        try FileManager.default.removeItem(at: src.appendingPathComponent("drafts/b.wav"))
+        let gone = try runPromptc(["batch", src.path, "-o", out.path, "--exclude", "drafts/*", "--prune"])
+        #expect(gone.stderr.contains("pruned \(out.path)/drafts/b.alaw"))
+        #expect(FileTree.list(out.path) == ["a.alaw"])
+    }
+
+    @Test("output folder mistakes get one sentence and create nothing; -q still prints the summary")
+    func outputFolderMistakes() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let src = dir.appendingPathComponent("src")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-8k-mono.wav"), toPath: src.appendingPathComponent("a.wav").path)
+        func oneLine(_ r: RunResult) -> Bool {
+            r.stderr.split(separator: "\n").count == 1 && !r.stderr.contains("Domain") && !r.stderr.contains("Error(")
+        }
+        // The source folder as the output folder.
+        let same = try runPromptc(["batch", src.path, "-o", src.path])
+        #expect(same.status == 2 && oneLine(same) && same.stderr.contains("is also the output folder"), "\(same.stderr)")
+        #expect(FileTree.list(src.path) == ["a.wav"])
+        // A missing source: the output folder is not created.
+        let out = dir.appendingPathComponent("out")
+        let missing = try runPromptc(["batch", dir.appendingPathComponent("nonexist").path, "-o", out.path])
+        #expect(missing.status == 2 && oneLine(missing) && missing.stderr.contains("no such file or folder"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        // An existing file, or a file name, as the output folder.
+        let file = dir.appendingPathComponent("a.mp3")
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-44k-cbr128.mp3"), toPath: file.path)
+        let asFile = try runPromptc(["batch", src.path, "-o", file.path])
+        #expect(asFile.status == 2 && oneLine(asFile) && asFile.stderr.contains("is a file, not a folder"), "\(asFile.stderr)")
+        let named = try runPromptc(["batch", src.path, "-o", dir.appendingPathComponent("b.alaw").path])
+        #expect(named.status == 2 && oneLine(named) && named.stderr.contains("looks like a file name"), "\(named.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.alaw").path))
+        // -q: no progress lines, but the summary.
+        let quiet = try runPromptc(["batch", src.path, "-o", out.path, "-q"])
+        #expect(quiet.status == 0 && quiet.stderr.hasPrefix("1 converted, 0 unchanged"), "\(quiet.stderr)")
+    }
+
+    @Test("a damaged manifest is an error naming it, and is left as it was")
+    func damagedManifest() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        #expect(try runPromptc(["batch", fixture("speech/speech-8k-mono.wav"), "-o", out.path]).status == 0)
+        let manifest = out.appendingPathComponent(".promptc-manifest.json")
+        let damaged = Data("{\"version\": 1, \"outputs\": {\"speech-8k".utf8)
+        try damaged.write(to: manifest)
+        let r = try runPromptc(["batch", fixture("speech/speech-8k-mono.wav"), "-o", out.path])
+        #expect(r.status != 0 && r.stderr.contains(manifest.path), "\(r.stderr)")
+        #expect(try Data(contentsOf: manifest) == damaged)
+    }
 }
