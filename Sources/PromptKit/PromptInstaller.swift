@@ -128,11 +128,28 @@ public struct InstalledPrompt: Sendable, Codable, Equatable {
 /// install so that `uninstall` removes exactly that and restores the backups.
 public final class PromptInstaller {
     public let options: InstallOptions
-    var manifestPath: String { options.soundsDir + "/.promptc-install.json" }
+    /// The install manifest this installer reads and writes.
+    let manifestPath: String
 
-    public init(options: InstallOptions) { self.options = options }
+    /// - Parameter manifest: the manifest to use instead of `<sounds>/.promptc-install.json`
+    ///   (uninstall --manifest); its folder is then the sounds folder.
+    public init(options: InstallOptions, manifest: String? = nil) {
+        var o = options
+        if let m = manifest { o.soundsDir = (m as NSString).deletingLastPathComponent }
+        o.soundsDir = Self.absolute(o.soundsDir.isEmpty ? "." : o.soundsDir)
+        self.options = o
+        manifestPath = manifest.map(Self.absolute) ?? o.soundsDir + "/.promptc-install.json"
+    }
 
-    struct Manifest: Codable { var installs: [Record] }
+    /// An absolute, standardized path (relative ones are taken from the working folder).
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// The manifest file: every install, oldest first. Paths are stored relative to the
+    /// sounds folder that holds the manifest, so it means the same from any working folder
+    /// (version 2); manifests without a version stored paths as they were typed.
+    struct Manifest: Codable { var version: Int?; var installs: [Record] }
     struct Record: Codable { var time: String; var prompts: [InstalledPrompt] }
 
     /// Groups sources into prompts: a recording is converted to every format; prompt files
@@ -179,11 +196,19 @@ public final class PromptInstaller {
         let prompts = try plan(sources)
         for p in prompts { if let problem = PromptName.problem(p.name) { throw ConversionError.usage(problem) } }
         let (uid, gid) = try owner()
+        // A damaged manifest stops the install before anything changes.
+        var m = try loadManifest()
+        let record = m.installs.count
         var done: [InstalledPrompt] = []
-        for p in prompts { done.append(try installOne(p, uid: uid, gid: gid)) }
-        if !options.dryRun && !done.isEmpty {
-            var m = loadManifest()
-            m.installs.append(Record(time: ISO8601DateFormatter().string(from: Date()), prompts: done))
+        for p in prompts {
+            done.append(try installOne(p, uid: uid, gid: gid))
+            // Recorded as each prompt completes: an install that fails half-way leaves
+            // what it did in the manifest, for uninstall.
+            guard !options.dryRun else { continue }
+            if m.installs.count == record {
+                m.installs.append(Record(time: ISO8601DateFormatter().string(from: Date()), prompts: []))
+            }
+            m.installs[record].prompts.append(done.last!)
             try saveManifest(m)
         }
         return done
@@ -289,59 +314,117 @@ public final class PromptInstaller {
         return out
     }
 
-    /// Removes every prompt a manifest records (newest first) and restores the backups.
-    public func uninstallAll(manifest path: String) throws -> [String] {
-        guard let d = FileManager.default.contents(atPath: path), let m = try? JSONDecoder().decode(Manifest.self, from: d) else {
-            throw ConversionError.usage("\(path): not a promptc install manifest")
-        }
-        var messages: [String] = []
-        for record in m.installs.reversed() {
-            for p in record.prompts.reversed() {
-                var o = options
-                o.lang = p.lang
-                o.subdir = p.subdir
-                messages += try PromptInstaller(options: o).uninstall([p.name])
-            }
-        }
-        return messages
+    /// What uninstall did: one line per file removed or restored, and what failed.
+    public struct UninstallResult: Sendable {
+        public var lines: [String] = []
+        /// Removals or restorations that did not happen; their records stay in the manifest.
+        public var failures: [String] = []
     }
 
-    /// Removes what earlier installs of these prompt names wrote and restores the backups.
-    public func uninstall(_ names: [String]) throws -> [String] {
-        var m = loadManifest()
-        var messages: [String] = []
-        for name in names {
-            guard let ri = m.installs.lastIndex(where: { $0.prompts.contains { $0.name == name && $0.lang == options.lang && $0.subdir == options.subdir } }) else {
-                throw ConversionError.failed("\(name): no install of it in \(options.lang)/\(options.subdir) is recorded in \(manifestPath)")
+    /// Removes every prompt the manifest records (newest first) and restores the backups.
+    public func uninstallAll() throws -> UninstallResult {
+        let m = try loadManifest(mustExist: true)
+        let keys = m.installs.reversed().flatMap { $0.prompts.reversed().map { ($0.name, $0.lang, $0.subdir) } }
+        return try uninstall(keys)
+    }
+
+    /// Removes what the last install of these prompt names (in the options' language and
+    /// subdir) wrote and restores the backups.
+    public func uninstall(_ names: [String]) throws -> UninstallResult {
+        try uninstall(names.map { ($0, options.lang, options.subdir) })
+    }
+
+    private func uninstall(_ keys: [(name: String, lang: String, subdir: String)]) throws -> UninstallResult {
+        var m = try loadManifest(mustExist: !keys.isEmpty)
+        var result = UninstallResult()
+        for key in keys {
+            func matches(_ p: InstalledPrompt) -> Bool { p.name == key.name && p.lang == key.lang && p.subdir == key.subdir }
+            guard let ri = m.installs.lastIndex(where: { $0.prompts.contains(where: matches) }),
+                  let pi = m.installs[ri].prompts.lastIndex(where: matches) else {
+                throw ConversionError.failed("\(key.name): no install of it in \(key.lang)/\(key.subdir) is recorded in \(manifestPath)")
             }
-            let pi = m.installs[ri].prompts.firstIndex { $0.name == name && $0.lang == options.lang && $0.subdir == options.subdir }!
             let p = m.installs[ri].prompts[pi]
             if options.dryRun {
-                messages += p.files.map { "would remove \($0)" } + p.backups.map { "would restore \($0.original)" }
+                result.lines += p.files.map { "would remove \($0)" } + p.backups.map { "would restore \($0.original)" }
                 continue
             }
-            for f in p.files { unlink(f); messages.append("removed \(f)") }
-            for b in p.backups {
-                if rename(b.backup, b.original) == 0 { messages.append("restored \(b.original)") }
-                else { messages.append("could not restore \(b.original) from \(b.backup)") }
+            var failed = false
+            for f in p.files {
+                if unlink(f) == 0 { result.lines.append("removed \(f)") }
+                else if errno == ENOENT { result.lines.append("already gone: \(f)") }
+                else { failed = true; result.failures.append("\(f): cannot remove: \(String(cString: strerror(errno)))") }
             }
+            for b in p.backups {
+                if rename(b.backup, b.original) == 0 { result.lines.append("restored \(b.original)") }
+                else { failed = true; result.failures.append("\(b.original): cannot restore from \(b.backup): \(String(cString: strerror(errno)))") }
+            }
+            // A prompt whose removal failed stays recorded, so a later uninstall can finish it.
+            if failed { continue }
             m.installs[ri].prompts.remove(at: pi)
             if m.installs[ri].prompts.isEmpty { m.installs.remove(at: ri) }
         }
         if !options.dryRun { try saveManifest(m) }
-        return messages
+        return result
     }
 
-    private func loadManifest() -> Manifest {
-        guard let d = FileManager.default.contents(atPath: manifestPath) else { return Manifest(installs: []) }
-        return (try? JSONDecoder().decode(Manifest.self, from: d)) ?? Manifest(installs: [])
+    /// Reads the manifest (none yet: empty). A damaged one, or one with a path that leaves
+    /// the sounds folder, is an error naming it.
+    func loadManifest(mustExist: Bool = false) throws -> Manifest {
+        guard let d = FileManager.default.contents(atPath: manifestPath) else {
+            if mustExist { throw ConversionError.failed("\(manifestPath): no such install manifest") }
+            return Manifest(version: 2, installs: [])
+        }
+        guard var m = try? JSONDecoder().decode(Manifest.self, from: d) else {
+            throw ConversionError.failed("\(manifestPath): not a promptc install manifest (damaged?); it was left as it is")
+        }
+        let root = options.soundsDir
+        func resolve(_ stored: String, _ p: InstalledPrompt, backup: Bool) throws -> String {
+            var rel = stored
+            if m.version == nil {
+                // Version 1 stored paths as typed: keep the part below the sounds folder.
+                if backup, let r = stored.range(of: "/.promptc-backup/") { rel = String(stored[stored.index(after: r.lowerBound)...]) }
+                else if !backup {
+                    rel = [p.lang, p.subdir, (stored as NSString).lastPathComponent].filter { !$0.isEmpty }.joined(separator: "/")
+                }
+            }
+            let parts = rel.split(separator: "/")
+            guard !rel.hasPrefix("/"), !parts.isEmpty, !parts.contains(".."), !parts.contains(".") else {
+                throw ConversionError.failed("\(manifestPath): the path '\(stored)' leaves the sounds folder; the manifest was not used")
+            }
+            return root + "/" + rel
+        }
+        for r in m.installs.indices {
+            for p in m.installs[r].prompts.indices {
+                let prompt = m.installs[r].prompts[p]
+                m.installs[r].prompts[p].files = try prompt.files.map { try resolve($0, prompt, backup: false) }
+                for b in prompt.backups.indices {
+                    m.installs[r].prompts[p].backups[b].original = try resolve(prompt.backups[b].original, prompt, backup: false)
+                    m.installs[r].prompts[p].backups[b].backup = try resolve(prompt.backups[b].backup, prompt, backup: true)
+                }
+            }
+        }
+        m.version = 2
+        return m
     }
 
     private func saveManifest(_ m: Manifest) throws {
+        var stored = m
+        let prefix = options.soundsDir + "/"
+        func rel(_ p: String) -> String { p.hasPrefix(prefix) ? String(p.dropFirst(prefix.count)) : p }
+        for r in stored.installs.indices {
+            for p in stored.installs[r].prompts.indices {
+                stored.installs[r].prompts[p].files = stored.installs[r].prompts[p].files.map(rel)
+                for b in stored.installs[r].prompts[p].backups.indices {
+                    stored.installs[r].prompts[p].backups[b].original = rel(stored.installs[r].prompts[p].backups[b].original)
+                    stored.installs[r].prompts[p].backups[b].backup = rel(stored.installs[r].prompts[p].backups[b].backup)
+                }
+            }
+        }
+        stored.version = 2
         let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let out = try OutputFile(path: manifestPath, overwrite: true)
-        try out.write([UInt8](try e.encode(m)))
+        try out.write([UInt8](try e.encode(stored)))
         try out.commit()
     }
 

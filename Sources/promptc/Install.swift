@@ -111,9 +111,16 @@ struct Uninstall: ParsableCommand {
         o.lang = location.lang
         o.subdir = location.subdir
         o.dryRun = dryRun
-        let installer = PromptInstaller(options: o)
-        let lines = try manifest.map({ try installer.uninstallAll(manifest: $0) }) ?? installer.uninstall(names)
-        for line in lines { print(line) }
+        let result: PromptInstaller.UninstallResult
+        if let m = manifest {
+            result = try PromptInstaller(options: o, manifest: m).uninstallAll()
+        } else {
+            result = try PromptInstaller(options: o).uninstall(names)
+        }
+        for line in result.lines { print(line) }
+        var err = StandardError()
+        for f in result.failures { print("promptc: \(f)", to: &err) }
+        if !result.failures.isEmpty { throw ExitCode(1) }
     }
 }
 

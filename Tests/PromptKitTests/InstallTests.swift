@@ -82,7 +82,7 @@ struct InstallTests {
         let hold = try PromptInstaller(options: plain).install([fixture("speech/speech-16k-mono.wav")])
         #expect(hold[0].warnings.contains { $0.contains("hold.gsm") && $0.contains("may play them instead") })
         // Uninstall restores what the replacement replaced.
-        let messages = try PromptInstaller(options: o).uninstall(["welcome"])
+        let messages = try PromptInstaller(options: o).uninstall(["welcome"]).lines
         #expect(messages.contains { $0.hasPrefix("restored") && $0.hasSuffix("welcome.gsm") })
         #expect(try Data(contentsOf: folder.appendingPathComponent("welcome.alaw")) == oldAlaw)
         #expect(try Data(contentsOf: folder.appendingPathComponent("welcome.gsm")) == Data([1, 2, 3]))
@@ -221,5 +221,81 @@ struct InstallTests {
         #expect(r.status == 1)
         let json = try JSONSerialization.jsonObject(with: r.stdout) as? [[String: String]]
         #expect(json?.count == findings.count)
+    }
+
+    @Test("uninstall --manifest works from any folder, for a manifest written with a relative --sounds-dir")
+    func manifestFromAnotherFolder() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let work = dir.appendingPathComponent("work"), elsewhere = dir.appendingPathComponent("elsewhere")
+        for d in [work, elsewhere] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        func run(_ args: [String], in folder: URL) throws -> RunResult { try runPromptc(args, in: folder) }
+        let installed = try run(["install", fixture("speech/speech-16k-mono.wav"), "--name", "hello", "--sounds-dir", "snd", "--formats", "alaw,ulaw"], in: work)
+        #expect(installed.status == 0, "\(installed.stderr)")
+        let manifest = work.appendingPathComponent("snd/.promptc-install.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        #expect(text.contains("\"en/custom/hello.alaw\"") && !text.contains(work.path), "paths relative to the sounds folder:\n\(text)")
+        let r = try run(["uninstall", "--manifest", manifest.path], in: elsewhere)
+        #expect(r.status == 0, "\(r.stderr)")
+        let removed = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("removed ") }
+        #expect(removed.count == 2, "\(String(decoding: r.stdout, as: UTF8.self))")
+        #expect(FileTree.list(work.appendingPathComponent("snd").path).filter { !$0.hasPrefix(".") }.isEmpty)
+        #expect(!(try String(contentsOf: manifest, encoding: .utf8)).contains("hello"))
+    }
+
+    @Test("a removal that did not happen is reported as a failure, and its record stays")
+    func failedRemovalIsNotReported() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let sounds = dir.appendingPathComponent("sounds")
+        var o = options(sounds); o.formats = [.alaw]; o.name = "stuck"
+        _ = try PromptInstaller(options: o).install([fixture("speech/speech-44k-cbr128.mp3")])
+        // Replace the prompt file by a non-empty folder: unlink fails (EISDIR / EPERM).
+        let file = sounds.appendingPathComponent("en/custom/stuck.alaw")
+        try FileManager.default.removeItem(at: file)
+        try FileManager.default.createDirectory(at: file, withIntermediateDirectories: true)
+        try Data([1]).write(to: file.appendingPathComponent("x"))
+        let result = try PromptInstaller(options: o).uninstall(["stuck"])
+        #expect(!result.lines.contains { $0.hasPrefix("removed") }, "\(result.lines)")
+        #expect(result.failures.count == 1 && result.failures[0].hasPrefix(file.path))
+        let text = try String(contentsOfFile: sounds.path + "/.promptc-install.json", encoding: .utf8)
+        #expect(text.contains("stuck.alaw"), "the record stays")
+    }
+
+    @Test("a damaged install manifest is an error naming it; nothing is installed and it is not overwritten")
+    func damagedManifest() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let sounds = dir.appendingPathComponent("sounds")
+        try FileManager.default.createDirectory(at: sounds, withIntermediateDirectories: true)
+        let manifest = sounds.appendingPathComponent(".promptc-install.json")
+        let damaged = Data("{\"installs\": [".utf8)
+        try damaged.write(to: manifest)
+        var o = options(sounds); o.formats = [.alaw]
+        #expect(throws: ConversionError.self) { _ = try PromptInstaller(options: o).install([fixture("speech/speech-8k-mono.wav")]) }
+        #expect(try Data(contentsOf: manifest) == damaged)
+        #expect(FileTree.list(sounds.path).filter { !$0.hasPrefix(".") }.isEmpty)
+        let r = try runPromptc(["uninstall", "--manifest", manifest.path])
+        #expect(r.status != 0 && r.stderr.contains(manifest.path))
+        // A path that leaves the sounds folder is refused, not acted on.
+        let victim = dir.appendingPathComponent("victim.txt")
+        try Data("keep".utf8).write(to: victim)
+        let hostile = #"{"version": 2, "installs": [{"time": "x", "prompts": [{"name": "v", "lang": "en", "subdir": "custom", "files": ["../victim.txt"], "backups": [], "warnings": []}]}]}"#
+        try Data(hostile.utf8).write(to: manifest)
+        let h = try runPromptc(["uninstall", "--manifest", manifest.path])
+        #expect(h.status != 0 && h.stderr.contains("leaves the sounds folder"), "\(h.stderr)")
+        #expect(FileManager.default.fileExists(atPath: victim.path))
+    }
+
+    @Test("a folder install that fails half-way records what it installed; uninstall removes it")
+    func halfWayFolderInstall() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let sounds = dir.appendingPathComponent("sounds"), src = dir.appendingPathComponent("src")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-16k-mono.wav"), toPath: src.appendingPathComponent("a.wav").path)
+        try FileManager.default.copyItem(atPath: fixture("bad/random.mp3"), toPath: src.appendingPathComponent("b.mp3").path)
+        var o = options(sounds); o.formats = [.alaw]
+        #expect(throws: (any Error).self) { _ = try PromptInstaller(options: o).install([src.path]) }
+        #expect(FileManager.default.fileExists(atPath: sounds.path + "/en/custom/a.alaw"))
+        let result = try PromptInstaller(options: o, manifest: sounds.path + "/.promptc-install.json").uninstallAll()
+        #expect(result.failures.isEmpty && result.lines == ["removed \(sounds.path)/en/custom/a.alaw"], "\(result.lines)")
+        #expect(FileTree.list(sounds.path).filter { !$0.hasPrefix(".") }.isEmpty)
     }
 }

@@ -31,10 +31,11 @@ struct RunResult { var status: Int32; var stdout: Data; var stderr: String }
 
 /// Runs the real promptc binary.
 @discardableResult
-func runPromptc(_ args: [String], stdin: Data? = nil) throws -> RunResult {
+func runPromptc(_ args: [String], stdin: Data? = nil, in folder: URL? = nil) throws -> RunResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: promptcBinary)
     p.arguments = args
+    if let f = folder { p.currentDirectoryURL = f }
     let out = Pipe(), err = Pipe(), inp = Pipe()
     p.standardOutput = out
     p.standardError = err
