@@ -60,7 +60,11 @@ public struct AudioIOError: Error, CustomStringConvertible, Equatable {
         self.reason = reason
     }
 
-    public var description: String { "\(path == "-" ? "standard input" : path): \(reason)" }
+    /// "-" is standard output for errors about writing, standard input otherwise.
+    public var description: String {
+        guard path == "-" else { return "\(path): \(reason)" }
+        return "\(kind == .writeFailed || kind == .exists ? "standard output" : "standard input"): \(reason)"
+    }
 }
 
 /// Limits that keep hostile or broken headers from asking for absurd work.

@@ -110,12 +110,30 @@ public final class ByteSource {
     }
 
     private var lastReadFailed = false
+    /// The errno of the first failed read, if any. Decoders see a failed read as the end
+    /// of their input; sources check this when they reach it, so a read error is an error
+    /// (``throwIfReadFailed()``), never a short but "complete" output.
+    public private(set) var readError: Int32?
+    /// For tests: reads fail with this errno once this many bytes have been read.
+    var injectedFailure: (afterBytes: Int64, errno: Int32)?
+    private var bytesRead: Int64 = 0
 
     private func readFD(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
         var r: Int
-        repeat { r = Glibc.read(fd, buffer, count) } while r < 0 && errno == EINTR
+        if let f = injectedFailure, bytesRead + Int64(count) > f.afterBytes {
+            let allowed = Int(max(0, f.afterBytes - bytesRead))
+            if allowed == 0 { errno = f.errno; r = -1 } else { r = Glibc.read(fd, buffer, allowed) }
+        } else {
+            repeat { r = Glibc.read(fd, buffer, count) } while r < 0 && errno == EINTR
+        }
         lastReadFailed = r < 0
+        if r < 0 { if readError == nil { readError = errno } } else { bytesRead += Int64(r) }
         return r
+    }
+
+    /// Throws the first read error, naming the file.
+    public func throwIfReadFailed() throws {
+        if let e = readError { throw AudioIOError(.unreadable, path, "read error: \(String(cString: strerror(e)))") }
     }
 
     /// Seeks like lseek; returns the new offset or -1 when it cannot (a pipe going back

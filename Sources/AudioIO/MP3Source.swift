@@ -216,6 +216,7 @@ public final class MP3Source: AudioSource {
                 total += done
             }
             if r == ok { continue }
+            try box.takeUnretainedValue().throwIfReadFailed()   // the stream's current reader
             let at = decoded + total / (4 * channels)
             if r == Int32(MPG123_NEW_FORMAT.rawValue) {
                 var rate = 0, ch: Int32 = 0, enc: Int32 = 0

@@ -6,12 +6,18 @@ import Glibc
 /// is renamed into place on `commit()`. A failure, an `abort()`, or a SIGINT/SIGTERM
 /// (see ``TemporaryFiles``) removes the temporary file, so no reader ever sees a partial
 /// output. "-" writes to standard output instead.
+///
+/// Only regular files are replaced. An existing character or block device or FIFO
+/// (`/dev/null`, a named pipe) is written to as it is, like standard output; a folder or
+/// a socket is refused. A symbolic link at the path is replaced by the new file, and
+/// what it pointed to is left alone: a write never leaves the target folder.
 public final class OutputFile {
     public let path: String
     public let overwrite: Bool
     private let fd: Int32
     private let temporaryPath: String?
-    private var slot: Int?
+    private let ownsDescriptor: Bool
+    private var slot: TemporaryFiles.Slot?
     private var buffer: [UInt8] = []
     private var done = false
     public private(set) var bytesWritten: Int64 = 0
@@ -22,11 +28,31 @@ public final class OutputFile {
         if path == "-" {
             fd = 1
             temporaryPath = nil
+            ownsDescriptor = false
             return
         }
-        if !overwrite && access(path, F_OK) == 0 {
-            throw AudioIOError(.exists, path, "already exists (use --overwrite to replace it)")
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                throw AudioIOError(.writeFailed, path, "is a folder; give a file name")
+            case S_IFCHR, S_IFBLK, S_IFIFO:
+                // A device or a named pipe: written to as it is, never replaced.
+                let d = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)
+                if d < 0 { throw AudioIOError(.writeFailed, path, "cannot open for writing: \(String(cString: strerror(errno)))") }
+                fd = d
+                temporaryPath = nil
+                ownsDescriptor = true
+                return
+            case S_IFSOCK:
+                throw AudioIOError(.writeFailed, path, "is a socket; give a file name")
+            default:
+                if !overwrite {
+                    throw AudioIOError(.exists, path, "already exists (use --overwrite to replace it)")
+                }
+            }
         }
+        ownsDescriptor = true
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -88,13 +114,21 @@ public final class OutputFile {
 
     /// Flushes, syncs and renames the temporary file into place.
     public func commit() throws {
-        try flush()
+        do { try flush() } catch { abort(); throw error }
         done = true
-        guard let tmp = temporaryPath else { return }
+        guard let tmp = temporaryPath else {
+            if ownsDescriptor && close(fd) != 0 {
+                throw AudioIOError(.writeFailed, path, "write failed: \(String(cString: strerror(errno)))")
+            }
+            return
+        }
         defer { if let s = slot { TemporaryFiles.unregister(s) } }
-        if fsync(fd) != 0 || close(fd) != 0 {
+        // Close whether or not fsync worked: a failed sync must not leak the descriptor.
+        let synced = fsync(fd) == 0 ? 0 : errno
+        let closed = close(fd) == 0 ? 0 : errno
+        if synced != 0 || closed != 0 {
             unlink(tmp)
-            throw AudioIOError(.writeFailed, path, "write failed: \(String(cString: strerror(errno)))")
+            throw AudioIOError(.writeFailed, path, "write failed: \(String(cString: strerror(synced != 0 ? synced : closed)))")
         }
         if overwrite {
             if rename(tmp, path) != 0 {
@@ -120,29 +154,42 @@ public final class OutputFile {
             close(fd)
             unlink(tmp)
             if let s = slot { TemporaryFiles.unregister(s) }
+        } else if ownsDescriptor {
+            close(fd)
         }
     }
 }
 
 /// Temporary output files in flight, removed by a signal handler on SIGINT, SIGTERM or
-/// SIGHUP so an interrupted run leaves nothing partial behind. Fixed-size C storage keeps
-/// the handler async-signal-safe (it only calls unlink and raise).
+/// SIGHUP so an interrupted run leaves nothing partial behind. The names live in C
+/// storage, in chunks of 256 slots linked as they are needed (so there is no limit on
+/// how many are protected), and the handler only walks them and calls unlink and raise,
+/// which keeps it async-signal-safe.
 public enum TemporaryFiles {
-    static let capacity = 1024
-    nonisolated(unsafe) static let slots: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
-        let p = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity)
-        p.initialize(repeating: nil, count: capacity)
-        return p
-    }()
+    static let chunkSize = 256
+    /// A chunk: `chunkSize` name pointers, then the pointer to the next chunk.
+    typealias Chunk = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    /// Where a registered name lives.
+    struct Slot { let chunk: Chunk; let index: Int }
+
+    nonisolated(unsafe) static let first: Chunk = newChunk()
     nonisolated(unsafe) static var lock = pthread_mutex_t()
     nonisolated(unsafe) static var installed = false
+
+    static func newChunk() -> Chunk {
+        let p = Chunk.allocate(capacity: chunkSize + 1)
+        p.initialize(repeating: nil, count: chunkSize + 1)
+        return p
+    }
+
+    static func next(_ c: Chunk) -> Chunk? { c[chunkSize].map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self) } }
 
     /// Installs the cleanup handler (idempotent).
     public static func installSignalHandlers() {
         pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
         guard !installed else { return }
         installed = true
-        _ = slots
+        _ = first
         // A parent may hand us a blocked signal mask (seen with Foundation's Process);
         // unblock what we handle, or an interrupt would never arrive.
         var set = sigset_t()
@@ -151,8 +198,10 @@ public enum TemporaryFiles {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig) { sig in
-                for i in 0..<TemporaryFiles.capacity {
-                    if let p = TemporaryFiles.slots[i] { unlink(p) }
+                var chunk: TemporaryFiles.Chunk? = TemporaryFiles.first
+                while let c = chunk {
+                    for i in 0..<TemporaryFiles.chunkSize { if let p = c[i] { unlink(p) } }
+                    chunk = TemporaryFiles.next(c)
                 }
                 signal(sig, SIG_DFL)
                 raise(sig)
@@ -160,19 +209,37 @@ public enum TemporaryFiles {
         }
     }
 
-    static func register(_ path: String) -> Int? {
+    static func register(_ path: String) -> Slot {
         pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
-        for i in 0..<capacity where slots[i] == nil {
-            slots[i] = strdup(path)
-            return i
+        var c = first
+        while true {
+            for i in 0..<chunkSize where c[i] == nil {
+                c[i] = strdup(path)
+                return Slot(chunk: c, index: i)
+            }
+            if let n = next(c) { c = n; continue }
+            let n = newChunk()
+            c[chunkSize] = UnsafeMutableRawPointer(n).assumingMemoryBound(to: CChar.self)
+            c = n
         }
-        return nil
     }
 
-    static func unregister(_ slot: Int) {
+    static func unregister(_ slot: Slot) {
         pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
-        let p = slots[slot]
-        slots[slot] = nil
+        let p = slot.chunk[slot.index]
+        slot.chunk[slot.index] = nil
         free(p)
+    }
+
+    /// Names registered now (for tests).
+    static func registeredCount() -> Int {
+        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
+        var n = 0
+        var chunk: Chunk? = first
+        while let c = chunk {
+            for i in 0..<chunkSize where c[i] != nil { n += 1 }
+            chunk = next(c)
+        }
+        return n
     }
 }

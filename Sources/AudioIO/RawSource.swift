@@ -68,10 +68,11 @@ public final class RawSource: AudioSource {
             for (i, b) in carry.enumerated() { s[i] = b }
             while got < want {
                 let n = bytes.read(s.baseAddress! + got, want - got)
-                if n <= 0 { break }
+                if n <= 0 { break }   // a failed read is thrown below
                 got += n
             }
         }
+        try bytes.throwIfReadFailed()
         let samples = got / sampleBytes / format.channels * format.channels
         let used = samples * sampleBytes
         carry = Array(scratch[used..<got])

@@ -80,6 +80,7 @@ public final class SndFileSource: AudioSource {
         let n = readsShorts ? readShorts(into: buffer, frames: frames) : Int(sf_readf_float(file, buffer, sf_count_t(frames)))
         if n < 0 { throw AudioIOError(.corrupt, bytes.path, "read failed: \(String(cString: sf_strerror(file)))") }
         if n == 0 {
+            try bytes.throwIfReadFailed()
             let e = sf_error(file)
             if e != 0 && decoded == 0 {
                 throw AudioIOError(.corrupt, bytes.path, "decoding failed: \(String(cString: sf_strerror(file)))")

@@ -95,8 +95,10 @@ public enum Converter {
     public static func convert(input: String, outputs: [OutputTarget], options: ConversionOptions = ConversionOptions()) throws -> ConversionReport {
         guard !outputs.isEmpty else { throw ConversionError.usage("no output given") }
         var seen = Set<String>()
-        for o in outputs where o.path != "-" {
-            guard seen.insert(o.path).inserted else { throw ConversionError.usage("\(o.path): named twice as an output") }
+        for o in outputs {
+            guard seen.insert(o.path).inserted else {
+                throw ConversionError.usage(o.path == "-" ? "standard output (-o -) is named twice; it can take one format" : "\(o.path): named twice as an output")
+            }
         }
         let narrowbandOnly = outputs.allSatisfy { $0.format.sampleRate == 8000 }
         var decode = DecodeOptions(raw: options.raw)

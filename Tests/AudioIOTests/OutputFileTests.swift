@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import AudioIO
+
+@Suite("output files and read errors")
+struct OutputFileTests {
+    func folder() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("promptc-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    func kind(_ path: String) -> mode_t {
+        var st = stat()
+        return lstat(path, &st) == 0 ? st.st_mode & S_IFMT : 0
+    }
+
+    @Test("a character device or a FIFO is written to as it is, never replaced; a folder is refused")
+    func nonRegularTargets() throws {
+        let dir = try folder(); defer { try? FileManager.default.removeItem(at: dir) }
+        // A device node like /dev/null (major 1, minor 3 in glibc's encoding; root can make one
+        // in the test folder, others use /dev/null itself).
+        let fake = dir.appendingPathComponent("fakenull").path
+        let device = mknod(fake, S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0 ? fake : "/dev/null"
+        let out = try OutputFile(path: device, overwrite: true)
+        try out.write([1, 2, 3])
+        try out.commit()
+        #expect(kind(device) == S_IFCHR, "\(device) is still a character device")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".promptc-") })
+
+        // A FIFO: the bytes arrive at its reader, and it stays a FIFO.
+        let fifo = dir.appendingPathComponent("pipe.alaw").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let received = ReceivedBytes()
+        let reader = Thread {
+            let fd = open(fifo, O_RDONLY)
+            var all = Data(), chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = read(fd, &chunk, chunk.count)
+                if n <= 0 { break }
+                all.append(contentsOf: chunk[0..<n])
+            }
+            close(fd)
+            received.set(all)
+        }
+        reader.start()
+        let f = try OutputFile(path: fifo, overwrite: false)
+        try f.write([UInt8](repeating: 0xD5, count: 100_000))
+        try f.commit()
+        for _ in 0..<500 where received.get() == nil { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(received.get()?.count == 100_000)
+        #expect(kind(fifo) == S_IFIFO)
+
+        // A folder is refused, with an error that names it.
+        let sub = dir.appendingPathComponent("sub.alaw").path
+        try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: false)
+        #expect(throws: AudioIOError.self) { _ = try OutputFile(path: sub, overwrite: true) }
+        #expect(kind(sub) == S_IFDIR)
+    }
+
+    @Test("a symbolic link at the output path is replaced by the file; its target is left alone")
+    func symlinkIsReplaced() throws {
+        let dir = try folder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("target.alaw").path, link = dir.appendingPathComponent("link.alaw").path
+        try Data([9, 9]).write(to: URL(fileURLWithPath: target))
+        #expect(symlink(target, link) == 0)
+        #expect(throws: AudioIOError.self) { _ = try OutputFile(path: link, overwrite: false) }
+        let out = try OutputFile(path: link, overwrite: true)
+        try out.write([1, 2, 3])
+        try out.commit()
+        #expect(kind(link) == S_IFREG)
+        #expect(FileManager.default.contents(atPath: link) == Data([1, 2, 3]))
+        #expect(FileManager.default.contents(atPath: target) == Data([9, 9]))
+    }
+
+    @Test("temporary files stay protected beyond any fixed number of slots")
+    func manyTemporaryFiles() throws {
+        let dir = try folder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let before = TemporaryFiles.registeredCount()
+        var open: [OutputFile] = []
+        for i in 0..<1500 { open.append(try OutputFile(path: dir.appendingPathComponent("f\(i).sln").path, overwrite: false)) }
+        #expect(TemporaryFiles.registeredCount() - before >= 1500)
+        open.forEach { $0.abort() }
+        open.removeAll()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    @Test("a read error in the middle of an input is an error, not the end of the file", arguments: [
+        "speech/speech-44k-stereo.wav", "sample/welcome.mp3", "verify/16k-as-8k.sln",
+    ])
+    func readErrorMidStream(input: String) throws {
+        let bytes = try ByteSource(path: fixture(input))
+        // Past the 64 KiB probe, before the end of the file.
+        bytes.injectedFailure = (afterBytes: Int64(bytes.size! * 3 / 4), errno: EIO)
+        let ext = AudioDecoder.fileExtension(input)
+        let source: AudioSource = switch AudioDecoder.detect(bytes.peek(65536), fileExtension: ext) {
+        case .mp3: try MP3Source(bytes: bytes)
+        case .asteriskRaw(let f): try RawSource(bytes: bytes, format: f)
+        default: try SndFileSource(bytes: bytes, promisedFrames: nil)
+        }
+        #expect {
+            _ = try decodeAll(source)
+        } throws: { error in
+            (error as? AudioIOError)?.kind == .unreadable
+        }
+    }
+}
+
+/// Bytes handed from a reader thread to the test.
+final class ReceivedBytes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
+    func get() -> Data? { lock.lock(); defer { lock.unlock() }; return data }
+}
