@@ -29,7 +29,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: deps bench-deps fixture-deps build test run bench install fixtures digests clean
+.PHONY: deps bench-deps fixture-deps build test run bench install fixtures digests figures clean
 
 deps:
 	$(call apt_install,$(DEPS))
@@ -75,6 +75,12 @@ install: build
 
 fixtures: fixture-deps
 	Fixtures/generate.sh
+
+# Measurements printed for the README (resampler figures, MP3 fast-path variants), and
+# Sources/DSP/EquirippleTables.swift written afresh to .build/ when it is stale.
+figures: deps
+	$(SWIFT) build $(TESTFLAGS) --build-tests
+	PROMPTC_FIGURES=1 $(SWIFT) test $(TESTFLAGS) --skip-build --disable-xctest --filter 'Figures|FastPathVariants|equiripple' 2>&1 | grep -E '^(resampler|VARIANT)|✘|passed|failed'
 
 # The output digests the test OutputDigests compares with; regenerate only for an
 # intended change of output bytes, in a commit that says why.

@@ -43,3 +43,8 @@ enum Signal {
         return out
     }
 }
+
+/// Measurements printed for the README rather than checked: `make figures` runs them.
+enum Figures {
+    static let requested = ProcessInfo.processInfo.environment["PROMPTC_FIGURES"] != nil
+}
