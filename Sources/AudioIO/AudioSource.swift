@@ -1,30 +1,24 @@
 /// A decoded audio stream: the one interface every decoder offers, in the spirit of
 /// libsndfile's "read N frames of float". Nothing format-specific lives above it.
 public protocol AudioSource: AnyObject {
-    /// Frames per second.
-    var sampleRate: Int { get }
-    /// Interleaved channels per frame.
-    var channels: Int { get }
-    /// Total frames when the container says so (nil for pipes and unknown lengths).
-    var frameCount: Int? { get }
-    /// What the input is, for people: e.g. "MP3 (MPEG-1 Layer III, VBR)".
-    var formatDescription: String { get }
+    /// What the stream is: codec, container, rate, channels, length, delay.
+    var stream: StreamDescription { get }
     /// Reads up to `frames` frames of interleaved float (full scale ±1.0) into `buffer`,
     /// which must hold `frames * channels` values. Returns the frames read; 0 means the end.
     func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) throws -> Int
-    /// Things worth telling the user that are not errors (e.g. "truncated").
-    var warnings: [String] { get }
-    /// A known delay of the decoded audio against the stream, in source samples as a
-    /// fraction (numerator, denominator), which the pipeline undoes. Usually zero.
-    var knownDelay: (Int, Int) { get }
-    /// Whether decoding costs real CPU (MP3, Vorbis, Opus), as opposed to unpacking PCM.
-    /// The pipeline uses it to balance work between its two threads.
-    var isCompressed: Bool { get }
+    /// Things worth telling the user that are not errors (a truncated file, damage).
+    var warnings: [DecodeWarning] { get }
 }
 
 extension AudioSource {
-    public var knownDelay: (Int, Int) { (0, 1) }
-    public var isCompressed: Bool { false }
+    /// Frames per second of the decoded samples.
+    public var sampleRate: Int { stream.sampleRate }
+    /// Interleaved channels per frame.
+    public var channels: Int { stream.channels }
+    /// Total frames when the container says so (nil for pipes and unknown lengths).
+    public var frameCount: Int? { stream.frames }
+    /// What the input is, for people: e.g. "MP3 (MPEG-1 Layer III, VBR, 44100 Hz, stereo)".
+    public var formatDescription: String { stream.text }
 
     /// Reads the whole source in blocks of `frames` frames, handing each block
     /// (interleaved, `count` frames) to `body`; returns the total number of frames.

@@ -35,27 +35,20 @@ public struct MP3DecodeHints: Sendable, Equatable {
     /// whenever the pipeline thread waits. Measured on 2 cores, 30-minute MP3 to .alaw:
     /// 3 threads took 0.93x the time of 2 (10 interleaved rounds, 0.88-0.99x), 4 took 0.98x.
     public static let pipelineDecoders = everyCore > 1 ? everyCore + 1 : 1
-    /// What an 8 kHz mono pipeline uses: mono mix, and synthesis at no less than 11025 Hz
-    /// (quarter rate for 44.1/48 kHz streams, whose top subbands an 8 kHz prompt drops
-    /// anyway). Measured on speech and music fixtures (test FastPathVariants): the A-law
-    /// output's SNR changes by at most 0.04 dB (music; 0.00 on speech), within the 0.1 dB
-    /// allowed (README, "MP3 fast path"); 30-minute MP3: 0.86x the time of half rate.
-    public static let narrowband = MP3DecodeHints(monoMix: true, minimumRate: 11025)
+    /// The hints a ``DecodeRequest`` stands for: mono mix when mono is wanted, and the
+    /// smallest reduced synthesis rate at or above the request's lowest useful rate.
+    public init(_ request: DecodeRequest) {
+        self.init(monoMix: request.monoWanted, minimumRate: request.lowestUsefulRate,
+                  threads: request.threads, segmentFrames: request.segmentFrames)
+    }
 }
 
 /// MPEG audio (MPEG-1/2/2.5 Layer I/II/III) through libmpg123, as float, gapless.
 public final class MP3Source: AudioSource {
-    public let sampleRate: Int
-    public let channels: Int
-    public let frameCount: Int?
-    public let formatDescription: String
-    public private(set) var warnings: [String] = []
-    public var isCompressed: Bool { true }
+    public let stream: StreamDescription
+    public private(set) var warnings: [DecodeWarning] = []
     /// 1, 2 or 4: the synthesis rate divisor in use.
     public let rateDivisor: Int
-    /// Reduced-rate synthesis delays the output by one full-rate sample, i.e. 1/divisor
-    /// of an output sample (measured; see README). The pipeline undoes it.
-    public var knownDelay: (Int, Int) { rateDivisor == 1 ? (0, 1) : (1, rateDivisor) }
 
     private let bytes: ByteSource
     private var handle: OpaquePointer
@@ -68,6 +61,11 @@ public final class MP3Source: AudioSource {
     private var segments: MP3SegmentDecoder?
     /// True when the file decodes in segments on several threads (``MP3DecodeHints/threads``).
     public var decodesInSegments: Bool { segments != nil }
+
+    /// Opens an MPEG audio stream for a pipeline's request.
+    public convenience init(bytes: ByteSource, request: DecodeRequest) throws {
+        try self.init(bytes: bytes, hints: MP3DecodeHints(request))
+    }
 
     /// Opens an MPEG audio stream. Throws a one-line error when it does not decode.
     public init(bytes: ByteSource, hints: MP3DecodeHints = .full) throws {
@@ -96,19 +94,20 @@ public final class MP3Source: AudioSource {
             mpg123_delete(h); box.release()
             throw AudioIOError(.notAudio, bytes.path, "no MPEG audio frames found")
         }
-        sampleRate = rate
-        channels = Int(ch)
         var info = mpg123_frameinfo2()
         _ = promptc_mpg123_info(h, &info)
         let version = ["MPEG-1", "MPEG-2", "MPEG-2.5"][min(2, max(0, Int(info.version)))]
         let vbrIndex = min(2, max(0, Int(info.vbr)))
-        let vbr = ["CBR", "VBR", "ABR"][vbrIndex]
-        let bitrate = vbrIndex != 0 ? "" : info.bitrate == 0 ? ", free format" : ", \(info.bitrate) kbps"
-        let layer = String(repeating: "I", count: Int(info.layer))
-        let mode = info.mode == Int32(MPG123_M_MONO.rawValue) ? "mono" : "stereo"
-        formatDescription = "MP3 (\(version) Layer \(layer), \(vbr)\(bitrate), \(info.rate) Hz, \(mode))"
+        var details = ["\(version) Layer \(String(repeating: "I", count: Int(info.layer)))", ["CBR", "VBR", "ABR"][vbrIndex]]
+        if vbrIndex == 0 { details.append(info.bitrate == 0 ? "free format" : "\(info.bitrate) kbps") }
         let length = promptc_mpg123_length(h)
-        frameCount = length > 0 ? Int(length) : nil
+        // Reduced-rate synthesis delays the output by one full-rate sample, i.e. 1/divisor
+        // of an output sample (measured; see README). The pipeline undoes it.
+        stream = StreamDescription(container: .mpeg, codec: [.mpegLayer1, .mpegLayer2, .mpegLayer3][min(2, max(0, Int(info.layer) - 1))],
+                                   sampleRate: rate, channels: Int(ch), frames: length > 0 ? Int(length) : nil,
+                                   codedRate: info.rate, codedChannels: info.mode == Int32(MPG123_M_MONO.rawValue) ? 1 : 2,
+                                   delay: divisor == 1 ? .zero : FrameDelay(1, divisor), details: details)
+        let channels = Int(ch)
         try AudioLimits.check(rate: rate, channels: channels, path: bytes.path)
         // Long seekable files decode in segments on several threads (bit-identical output).
         let samplesPerFrame = info.layer == 1 ? 384 : info.layer == 3 && info.version != 0 ? 576 : 1152
@@ -165,9 +164,8 @@ public final class MP3Source: AudioSource {
         }
         var i = start
         while i + 4 <= head.count {
-            if let length = AudioDecoder.mpegFrameLength(head, i), AudioDecoder.mpegFrameLength(head, i + length) != nil {
-                let version = Int(head[i + 1] >> 3) & 3, rateIndex = Int(head[i + 2] >> 2) & 3
-                return [[11025, 12000, 8000], [], [22050, 24000, 16000], [44100, 48000, 32000]][version][rateIndex]
+            if let header = MPEGFrameHeader(head, i), let length = header.length, MPEGFrameHeader(head, i + length)?.length != nil {
+                return header.sampleRate
             }
             i += 1
         }
@@ -224,7 +222,8 @@ public final class MP3Source: AudioSource {
                 if rate == sampleRate && Int(ch) == channels {
                     if let run = foreign {
                         let skipped = Double(run.bytes) / Double(4 * run.channels * run.rate)
-                        warnings.append("damaged data at \(seconds(run.at, sampleRate)): skipped \(String(format: "%.3f", skipped)) s of frames claiming \(run.rate) Hz \(run.channels) ch")
+                        warnings.append(.damagedFrames(atFrame: run.at, sampleRate: sampleRate, seconds: skipped,
+                                                       claimedRate: run.rate, claimedChannels: run.channels))
                         foreign = nil
                     }
                 } else if foreign == nil {
@@ -233,7 +232,8 @@ public final class MP3Source: AudioSource {
                 continue
             }
             if let run = foreign {
-                warnings.append("damaged data at \(seconds(run.at, sampleRate)): frames claiming \(run.rate) Hz \(run.channels) ch up to the end")
+                warnings.append(.damagedFrames(atFrame: run.at, sampleRate: sampleRate, seconds: nil,
+                                               claimedRate: run.rate, claimedChannels: run.channels))
                 foreign = nil
                 finished = true
                 break
@@ -241,7 +241,7 @@ public final class MP3Source: AudioSource {
             if r == Int32(MPG123_DONE.rawValue) || r == Int32(MPG123_NEED_MORE.rawValue) { finished = true; break }
             let message = String(cString: mpg123_strerror(handle))
             if at > 0 {
-                warnings.append("decoding stopped early: \(message)")
+                warnings.append(.stoppedEarly(reason: message))
                 finished = true
                 break
             }
@@ -287,8 +287,86 @@ public final class MP3Source: AudioSource {
         let slack = promptc_mpg123_accurate(handle) != 0 ? 3 * 1152 : (frameCount ?? 0) / 20
         if finished, let expected = frameCount, decoded < expected - slack, !warnedTruncation {
             warnedTruncation = true
-            warnings.append("truncated: the header promises \(seconds(expected, sampleRate)) but only \(seconds(decoded, sampleRate)) decode")
+            warnings.append(.truncated(promisedFrames: expected, decodedFrames: decoded, sampleRate: sampleRate))
         }
         return got
     }
+}
+
+/// The fields of an MPEG audio frame header that probing and planning need.
+struct MPEGFrameHeader {
+    /// 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5.
+    let version: Int
+    /// 3: Layer I, 2: Layer II, 1: Layer III (as coded).
+    let layerBits: Int
+    let sampleRate: Int
+    /// Bytes in the frame; nil for free-format frames (libmpg123 sizes those once recognised).
+    let length: Int?
+
+    /// The header at `i`, if the bytes there are one.
+    init?(_ b: [UInt8], _ i: Int) {
+        guard i >= 0, i + 4 <= b.count, b[i] == 0xFF, b[i + 1] & 0xE0 == 0xE0 else { return nil }
+        let version = Int(b[i + 1] >> 3) & 3
+        let layer = Int(b[i + 1] >> 1) & 3
+        let bitrateIndex = Int(b[i + 2] >> 4)
+        let rateIndex = Int(b[i + 2] >> 2) & 3
+        guard version != 1, layer != 0, bitrateIndex != 15, rateIndex != 3 else { return nil }
+        let rate = [[11025, 12000, 8000], [], [22050, 24000, 16000], [44100, 48000, 32000]][version][rateIndex]
+        self.version = version
+        layerBits = layer
+        sampleRate = rate
+        guard bitrateIndex != 0 else { length = nil; return }
+        let mpeg1 = version == 3
+        let table: [Int]
+        switch (mpeg1, layer) {
+        case (true, 3): table = [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448]
+        case (true, 2): table = [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384]
+        case (true, _): table = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+        case (false, 3): table = [0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256]
+        default: table = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
+        }
+        let bitrate = table[bitrateIndex] * 1000
+        let padding = Int(b[i + 2] >> 1) & 1
+        if layer == 3 { length = (12 * bitrate / rate + padding) * 4; return }
+        let factor = (layer == 1 && !mpeg1) ? 72 : 144
+        length = factor * bitrate / rate + padding
+    }
+
+    /// True when two MPEG audio frame headers with the same version, layer and rate
+    /// follow each other at the distance the first header gives (free format: a header
+    /// with the same fields within 4000 bytes).
+    static func syncFound(_ b: [UInt8]) -> Bool {
+        var i = 0
+        while i + 4 <= b.count {
+            if let h = MPEGFrameHeader(b, i) {
+                if let length = h.length {
+                    if i + length + 4 <= b.count, MPEGFrameHeader(b, i + length)?.length != nil,
+                       b[i + 1] == b[i + length + 1], (b[i + 2] & 0x0C) == (b[i + length + 2] & 0x0C) {
+                        return true
+                    }
+                } else {
+                    var j = i + 48
+                    while j + 3 <= min(b.count, i + 4000) {
+                        if b[j] == 0xFF && b[j + 1] == b[i + 1] && (b[j + 2] & 0xFC) == (b[i + 2] & 0xFC) { return true }
+                        j += 1
+                    }
+                }
+            }
+            i += 1
+        }
+        return false
+    }
+}
+
+extension InputFormat {
+    /// MPEG audio: an ID3v2 tag or MPEG audio inside a RIFF/WAVE file (format tags 0x55,
+    /// 0x50) are magic; frame sync found by scanning is weaker than a headerless name.
+    public static let mpegAudio = InputFormat(
+        name: "MPEG audio", extensions: ["mp3", "mp2", "mp1", "mpa"],
+        probe: { head, _ in
+            if head.count >= 3 && head[0] == 0x49 && head[1] == 0x44 && head[2] == 0x33 { return Match(.magic) }   // "ID3"
+            if let wav = WAVHeaderScan(head), wav.formatTag == 0x0055 || wav.formatTag == 0x0050 { return Match(.magic) }
+            return MPEGFrameHeader.syncFound(head) ? Match(.sniffed) : nil
+        },
+        open: { bytes, request, _ in try MP3Source(bytes: bytes, request: request) })
 }

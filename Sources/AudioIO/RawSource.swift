@@ -20,27 +20,17 @@ public struct RawFormat: Sendable, Equatable, Codable {
     }
 
     /// Asterisk's headerless prompt formats, recognised by extension (lower case only,
-    /// as Asterisk does): `.alaw .al .alw`, `.ulaw .ul .mu .ulw .pcm`, `.sln .slin .raw`
-    /// (8 kHz), `.sln16` (16 kHz).
+    /// as Asterisk does): the output formats that have no header.
     public static func asterisk(extension ext: String) -> RawFormat? {
-        switch ext {
-        case "alaw", "al", "alw": RawFormat(encoding: .alaw, sampleRate: 8000)
-        case "ulaw", "ul", "mu", "ulw", "pcm": RawFormat(encoding: .ulaw, sampleRate: 8000)
-        case "sln", "slin", "raw": RawFormat(encoding: .s16le, sampleRate: 8000)
-        case "sln16": RawFormat(encoding: .s16le, sampleRate: 16000)
-        default: nil
-        }
+        FormatRegistry.outputs.first { $0.extensions.contains(ext) }?.headerless
     }
 }
 
 /// Headerless samples (explicit parameters, or an Asterisk prompt file by extension).
 public final class RawSource: AudioSource {
     public let format: RawFormat
-    public var sampleRate: Int { format.sampleRate }
-    public var channels: Int { format.channels }
-    public let frameCount: Int?
-    public let formatDescription: String
-    public private(set) var warnings: [String] = []
+    public let stream: StreamDescription
+    public private(set) var warnings: [DecodeWarning] = []
     private let bytes: ByteSource
     private var scratch: [UInt8] = []
     private var carry: [UInt8] = []
@@ -50,12 +40,15 @@ public final class RawSource: AudioSource {
         self.bytes = bytes
         self.format = format
         let frameBytes = format.encoding.bytesPerSample * format.channels
-        frameCount = bytes.size.map { Int($0) / frameBytes }
-        let names: [RawEncoding: String] = [.s16le: "16-bit little-endian PCM", .s16be: "16-bit big-endian PCM",
-                                            .f32le: "32-bit float", .alaw: "A-law", .ulaw: "mu-law"]
-        formatDescription = "raw \(names[format.encoding]!) (\(format.sampleRate) Hz, \(format.channels == 1 ? "mono" : "\(format.channels) ch"))"
+        let codecs: [RawEncoding: (StreamDescription.Codec, Int?, [String])] = [
+            .s16le: (.pcm, 16, ["little-endian"]), .s16be: (.pcm, 16, ["big-endian"]), .f32le: (.float, 32, []),
+            .alaw: (.alaw, nil, []), .ulaw: (.ulaw, nil, []),
+        ]
+        let (codec, bits, details) = codecs[format.encoding]!
+        stream = StreamDescription(container: .raw, codec: codec, bitsPerSample: bits, sampleRate: format.sampleRate,
+                                   channels: format.channels, frames: bytes.size.map { Int($0) / frameBytes }, details: details)
         if let size = bytes.size, Int(size) % frameBytes != 0 {
-            warnings.append("\(Int(size) % frameBytes) trailing bytes do not make a whole frame and are ignored")
+            warnings.append(.trailingBytes(Int(size) % frameBytes))
         }
     }
 
@@ -95,4 +88,14 @@ public final class RawSource: AudioSource {
         }
         return samples / format.channels
     }
+}
+
+extension InputFormat {
+    /// Asterisk's headerless prompts (`.alaw`, `.ulaw`, `.sln`, ...), known by their
+    /// extension only: any magic number found in the content wins over it.
+    public static let asteriskRaw = InputFormat(
+        name: "headerless Asterisk prompt",
+        extensions: FormatRegistry.outputs.filter { $0.headerless != nil }.flatMap(\.extensions),
+        probe: { _, ext in RawFormat.asterisk(extension: ext).map { Match(.fileExtension, raw: $0) } },
+        open: { bytes, _, match in try RawSource(bytes: bytes, format: match.raw!) })
 }

@@ -7,12 +7,8 @@ import Glibc
 /// Everything libsndfile reads (WAV, RF64, W64, AIFF/AIFC, AU, CAF, FLAC, Ogg Vorbis,
 /// Opus, ...), as float, through virtual I/O so pipes work too.
 public final class SndFileSource: AudioSource {
-    public let sampleRate: Int
-    public let channels: Int
-    public let frameCount: Int?
-    public let formatDescription: String
-    public private(set) var warnings: [String]
-    public let isCompressed: Bool
+    public let stream: StreamDescription
+    public private(set) var warnings: [DecodeWarning]
     /// 16-bit PCM is read as int16 and converted here (see readShorts).
     private let readsShorts: Bool
     private var shorts: [Int16] = []
@@ -54,18 +50,15 @@ public final class SndFileSource: AudioSource {
             throw AudioIOError(.corrupt, bytes.path, "libsndfile cannot read it: \(reason)")
         }
         file = f
-        sampleRate = Int(info.samplerate)
-        channels = Int(info.channels)
         // Pipes report a huge frame count; only trust it for regular files.
-        frameCount = bytes.isSeekable && info.frames > 0 && info.frames < sf_count_t(Int64.max / 2) ? Int(info.frames) : nil
-        formatDescription = SndFileSource.describe(format: info.format, rate: sampleRate, channels: channels)
+        let frames = bytes.isSeekable && info.frames > 0 && info.frames < sf_count_t(Int64.max / 2) ? Int(info.frames) : nil
+        stream = SndFileSource.describe(format: info.format, rate: Int(info.samplerate), channels: Int(info.channels), frames: frames)
         let sub = info.format & Int32(SF_FORMAT_SUBMASK)
-        isCompressed = [Int32(SF_FORMAT_VORBIS), Int32(SF_FORMAT_OPUS)].contains(sub)
         readsShorts = sub == Int32(SF_FORMAT_PCM_16)
         warnings = []
         promised = promisedFrames
-        if let p = promisedFrames, let have = frameCount, p > have {
-            warnings.append("truncated: the header promises \(seconds(p, sampleRate)) but the file holds \(seconds(have, sampleRate))")
+        if let p = promisedFrames, let have = frames, p > have {
+            warnings.append(.truncated(promisedFrames: p, decodedFrames: have, sampleRate: Int(info.samplerate)))
         }
         // Fully initialised here: a throw runs deinit, which closes the file.
         try AudioLimits.check(rate: sampleRate, channels: channels, path: bytes.path)
@@ -85,7 +78,7 @@ public final class SndFileSource: AudioSource {
             if e != 0 && decoded == 0 {
                 throw AudioIOError(.corrupt, bytes.path, "decoding failed: \(String(cString: sf_strerror(file)))")
             } else if e != 0 {
-                warnings.append("decoding stopped early: \(String(cString: sf_strerror(file)))")
+                warnings.append(.stoppedEarly(reason: String(cString: sf_strerror(file))))
             }
         }
         decoded += n
@@ -107,23 +100,68 @@ public final class SndFileSource: AudioSource {
         }
     }
 
-    static func describe(format: Int32, rate: Int, channels: Int) -> String {
-        let major: [Int32: String] = [
-            Int32(SF_FORMAT_WAV): "WAV", Int32(SF_FORMAT_WAVEX): "WAV (extensible)", Int32(SF_FORMAT_RF64): "RF64",
-            Int32(SF_FORMAT_W64): "W64", Int32(SF_FORMAT_AIFF): "AIFF", Int32(SF_FORMAT_AU): "AU",
-            Int32(SF_FORMAT_CAF): "CAF", Int32(SF_FORMAT_FLAC): "FLAC", Int32(SF_FORMAT_OGG): "Ogg",
-            Int32(SF_FORMAT_RAW): "raw", Int32(SF_FORMAT_IRCAM): "IRCAM", Int32(SF_FORMAT_NIST): "NIST",
-            Int32(SF_FORMAT_VOC): "VOC", Int32(SF_FORMAT_PAF): "PAF", Int32(SF_FORMAT_SVX): "8SVX",
+    static func describe(format: Int32, rate: Int, channels: Int, frames: Int?) -> StreamDescription {
+        let containers: [Int32: StreamDescription.Container] = [
+            Int32(SF_FORMAT_WAV): .wav, Int32(SF_FORMAT_WAVEX): .wavExtensible, Int32(SF_FORMAT_RF64): .rf64,
+            Int32(SF_FORMAT_W64): .w64, Int32(SF_FORMAT_AIFF): .aiff, Int32(SF_FORMAT_AU): .au,
+            Int32(SF_FORMAT_CAF): .caf, Int32(SF_FORMAT_FLAC): .flac, Int32(SF_FORMAT_OGG): .ogg,
+            Int32(SF_FORMAT_RAW): .raw, Int32(SF_FORMAT_IRCAM): .ircam, Int32(SF_FORMAT_NIST): .nist,
+            Int32(SF_FORMAT_VOC): .voc, Int32(SF_FORMAT_PAF): .paf, Int32(SF_FORMAT_SVX): .svx,
         ]
-        let sub: [Int32: String] = [
-            Int32(SF_FORMAT_PCM_S8): "8-bit PCM", Int32(SF_FORMAT_PCM_U8): "8-bit PCM", Int32(SF_FORMAT_PCM_16): "16-bit PCM",
-            Int32(SF_FORMAT_PCM_24): "24-bit PCM", Int32(SF_FORMAT_PCM_32): "32-bit PCM", Int32(SF_FORMAT_FLOAT): "32-bit float",
-            Int32(SF_FORMAT_DOUBLE): "64-bit float", Int32(SF_FORMAT_ULAW): "mu-law", Int32(SF_FORMAT_ALAW): "A-law",
-            Int32(SF_FORMAT_VORBIS): "Vorbis", Int32(SF_FORMAT_OPUS): "Opus", Int32(SF_FORMAT_GSM610): "GSM 6.10",
-            Int32(SF_FORMAT_IMA_ADPCM): "IMA ADPCM", Int32(SF_FORMAT_MS_ADPCM): "MS ADPCM",
+        let codecs: [Int32: (StreamDescription.Codec, Int?)] = [
+            Int32(SF_FORMAT_PCM_S8): (.pcm, 8), Int32(SF_FORMAT_PCM_U8): (.pcm, 8), Int32(SF_FORMAT_PCM_16): (.pcm, 16),
+            Int32(SF_FORMAT_PCM_24): (.pcm, 24), Int32(SF_FORMAT_PCM_32): (.pcm, 32), Int32(SF_FORMAT_FLOAT): (.float, 32),
+            Int32(SF_FORMAT_DOUBLE): (.float, 64), Int32(SF_FORMAT_ULAW): (.ulaw, nil), Int32(SF_FORMAT_ALAW): (.alaw, nil),
+            Int32(SF_FORMAT_VORBIS): (.vorbis, nil), Int32(SF_FORMAT_OPUS): (.opus, nil), Int32(SF_FORMAT_GSM610): (.gsm610, nil),
+            Int32(SF_FORMAT_IMA_ADPCM): (.imaADPCM, nil), Int32(SF_FORMAT_MS_ADPCM): (.msADPCM, nil),
         ]
-        let m = major[format & Int32(SF_FORMAT_TYPEMASK)] ?? "libsndfile"
-        let s = sub[format & Int32(SF_FORMAT_SUBMASK)] ?? "other encoding"
-        return "\(m) (\(s), \(rate) Hz, \(channels == 1 ? "mono" : channels == 2 ? "stereo" : "\(channels) ch"))"
+        let (codec, bits) = codecs[format & Int32(SF_FORMAT_SUBMASK)] ?? (.other, nil)
+        return StreamDescription(container: containers[format & Int32(SF_FORMAT_TYPEMASK)] ?? .other, codec: codec,
+                                 bitsPerSample: bits, sampleRate: rate, channels: channels, frames: frames)
     }
+}
+
+/// The few facts of a RIFF/WAVE header that probing needs.
+struct WAVHeaderScan {
+    var formatTag: Int = 0
+    var promisedFrames: Int?
+
+    /// Nil unless the bytes start a RIFF, RIFX or RF64 file of type WAVE.
+    init?(_ b: [UInt8]) {
+        func tag(_ o: Int, _ s: String) -> Bool { b.count >= o + 4 && Array(b[o..<(o + 4)]) == Array(s.utf8) }
+        guard (tag(0, "RIFF") || tag(0, "RIFX") || tag(0, "RF64")) && tag(8, "WAVE") else { return nil }
+        func u32(_ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 | Int(b[o + 2]) << 16 | Int(b[o + 3]) << 24 }
+        func u16(_ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
+        guard b[0] == UInt8(ascii: "R") else { return }
+        var o = 12
+        var blockAlign = 0
+        while o + 8 <= b.count {
+            let id = String(decoding: b[o..<(o + 4)], as: UTF8.self)
+            let size = u32(o + 4)
+            if id == "fmt " && o + 8 + 14 <= b.count {
+                formatTag = u16(o + 8)
+                blockAlign = u16(o + 8 + 12)
+            } else if id == "data" {
+                if blockAlign > 0 && size != 0 && size != 0xFFFF_FFFF { promisedFrames = size / blockAlign }
+                return
+            }
+            o += 8 + size + (size & 1)
+        }
+    }
+}
+
+extension InputFormat {
+    /// Everything libsndfile reads, recognised by its magic numbers.
+    public static let sndfile = InputFormat(
+        name: "libsndfile formats",
+        extensions: ["wav", "wave", "flac", "ogg", "oga", "opus", "aif", "aiff", "aifc", "au", "snd", "caf", "w64", "rf64"],
+        probe: { head, _ in
+            if let wav = WAVHeaderScan(head) { return Match(.magic, promisedFrames: wav.promisedFrames) }
+            for m in ["FORM", ".snd", "fLaC", "OggS", "caff", "riff", "NIST_1A", "Creative Voice File", "RIFF"] {
+                let bytes = Array(m.utf8)
+                if head.count >= bytes.count && Array(head[0..<bytes.count]) == bytes { return Match(.magic) }
+            }
+            return nil
+        },
+        open: { bytes, _, match in try SndFileSource(bytes: bytes, promisedFrames: match.promisedFrames) })
 }

@@ -92,6 +92,14 @@ public final class PolyphaseResampler: AudioStage {
     /// Multiply-adds per second of input audio for this configuration (the cost model).
     public var costPerSecond: Double { stages.reduce(0) { $0 + $1.costPerSecond } }
 
+    /// The lowest input rate at which this resampler's decimating plans keep everything
+    /// they output: 4/3 of the output rate, where the equiripple plan runs its sharp
+    /// stage. A decoder that can decode more cheaply at a reduced rate (MP3's synthesis
+    /// at 1/2 or 1/4 of the stream rate) may go as low as this and no lower.
+    public static func lowestUsefulInputRate(outputRate: Int) -> Int {
+        (outputRate * 4 + 2) / 3
+    }
+
     /// Expected output length for a given input length.
     public static func outputLength(inputFrames: Int, inputRate: Int, outputRate: Int) -> Int {
         // round half up, in integers: 10 hours at 768 kHz times 2 * 16000 still fits in Int64.

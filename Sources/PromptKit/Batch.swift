@@ -83,12 +83,6 @@ public final class BatchConverter: @unchecked Sendable {
         var results: [BatchItemReport] = []
     }
 
-    /// Audio-looking extensions: a file with one of these that does not decode is a failure,
-    /// not a skip.
-    static let audioExtensions: Set<String> = ["mp3", "mp2", "mp1", "mpa", "wav", "wave", "flac", "ogg", "oga", "opus", "aif",
-                                               "aiff", "aifc", "au", "snd", "caf", "w64", "rf64", "m4a", "aac", "amr", "wma",
-                                               "alaw", "al", "alw", "ulaw", "ul", "mu", "ulw", "pcm", "sln", "slin", "raw", "sln16"]
-
     public func run() throws -> BatchReport {
         let start = Date()
         // 1. Check the sources and the output folder before anything is created.
@@ -136,9 +130,9 @@ public final class BatchConverter: @unchecked Sendable {
             if j.givenByName { audio.append(j); continue }
             let ext = AudioDecoder.fileExtension(j.path)
             let head = (try? ByteSource(path: j.path).peekOrThrow(65536)) ?? []
-            let kind = head.isEmpty ? DetectedFormat.unknown : AudioDecoder.detect(head, fileExtension: ext)
-            if kind == .text || kind == .unknown || head.isEmpty {
-                if Self.audioExtensions.contains(ext.lowercased()) {
+            let kind = head.isEmpty ? AudioDecoder.Detection.unknown : AudioDecoder.detect(head, fileExtension: ext)
+            if kind == .text || kind == .unknown {
+                if FormatRegistry.looksLikeAudio(extension: ext) {
                     audio.append(j)   // looks like audio by name: let the decoder say why it fails
                 } else {
                     items.append(BatchItemReport(source: j.path, status: .skipped, outputs: [], warnings: [],
@@ -220,7 +214,7 @@ public final class BatchConverter: @unchecked Sendable {
             throw ConversionError.usage("\(path): is a file, not a folder; batch writes a tree of prompts into a folder (-o DIR)")
         }
         let ext = AudioDecoder.fileExtension(path).lowercased()
-        if audioExtensions.contains(ext) || PromptFormat.forExtension(ext) != nil {
+        if FormatRegistry.looksLikeAudio(extension: ext) {
             throw ConversionError.usage("\(path): looks like a file name; batch writes a tree of prompts into a folder (-o DIR; use convert for one file)")
         }
         var missing: [String] = []
@@ -278,7 +272,7 @@ public final class BatchConverter: @unchecked Sendable {
             let h = try hash ?? ContentHash.file(job.path)
             for r in rels { journal.append(r, BatchManifest.Entry(source: job.relative, size: size, mtime: mtime, hash: h, settings: fingerprint)) }
             return BatchItemReport(source: job.path, status: .converted, inputFormat: report.inputFormat, durationSeconds: report.inputSeconds,
-                                   outputs: outputs.map(\.path), warnings: report.warnings, error: nil, seconds: Date().timeIntervalSince(t0))
+                                   outputs: outputs.map(\.path), warnings: report.warnings.map(\.message), error: nil, seconds: Date().timeIntervalSince(t0))
         } catch {
             return BatchItemReport(source: job.path, status: .failed, outputs: [], warnings: [], error: "\(error)",
                                    seconds: Date().timeIntervalSince(t0))

@@ -35,16 +35,17 @@ public struct ConversionOptions: Sendable {
     public var strict = false
     /// Resampler quality.
     public var quality: ResamplerQuality = .telephone
-    /// Let the MP3 decoder mix to mono and synthesize at a reduced rate when every
-    /// output is 8 kHz (measured to change nothing audible; see README).
+    /// Let decoders mix to mono and decode at a reduced rate when every output is 8 kHz
+    /// (MP3's fast path: measured to change nothing audible; see README).
     public var mp3FastPath = true
-    /// The decoder settings the MP3 fast path uses (see ``MP3DecodeHints/narrowband``).
-    public var narrowbandHints: MP3DecodeHints = .narrowband
+    /// For the measurement of decoder shortcuts (`make figures`): what the fast path asks
+    /// for instead of mono at the resampler's lowest useful rate.
+    var fastPathOverride: (monoWanted: Bool, lowestUsefulRate: Int?)?
     /// Decode on a read-ahead thread (two cores for one file). Batch turns it off and
     /// converts several files at once instead.
     public var decodeAhead = true
-    /// Threads that decode a long MP3 file in segments when decoding ahead (MPEG-1
-    /// Layer III, seekable files; bit-identical to one thread). 1 turns it off.
+    /// Threads a decoder may use when decoding ahead (long MP3 files decode in segments,
+    /// bit-identical to one thread). 1 turns it off.
     public var mp3DecoderThreads = MP3DecodeHints.pipelineDecoders
     /// Frames read from the decoder per block; large enough that handing blocks between threads costs little.
     public var blockFrames = 16384
@@ -66,12 +67,31 @@ public struct ConversionReport: Sendable {
     public var inputChannels: Int
     public var inputFrames: Int
     public var outputs: [Output]
-    public var warnings: [String]
+    public var warnings: [ConversionWarning]
     /// Samples beyond full scale after filtering (saturated in the outputs).
     public var overs: Int
     /// NaN or infinite input samples replaced.
     public var nonFinite: Int
     public var inputSeconds: Double { Double(inputFrames) / Double(max(inputRate, 1)) }
+}
+
+/// Something a conversion did that the user should know about. Code decides on the
+/// case; ``message`` is for people.
+public enum ConversionWarning: Sendable, Equatable {
+    /// From the decoder: a truncated or damaged input.
+    case decode(DecodeWarning)
+    /// Samples beyond full scale after filtering, saturated in the outputs.
+    case clipped(samples: Int, peak: Float)
+    /// NaN or infinite input samples replaced (NaN by silence, infinity by full scale).
+    case nonFinite(samples: Int)
+
+    public var message: String {
+        switch self {
+        case .decode(let w): w.message
+        case let .clipped(n, peak): "\(n) samples beyond full scale were clipped (peak \(formatDB(Double(peak))) dBFS); lower the level of the recording"
+        case .nonFinite(let n): "\(n) NaN or infinite samples were replaced (NaN by silence, infinity by full scale)"
+        }
+    }
 }
 
 /// Errors of the conversion layer that are not about one file's bytes.
@@ -101,10 +121,14 @@ public enum Converter {
             }
         }
         let narrowbandOnly = outputs.allSatisfy { $0.format.sampleRate == 8000 }
-        var decode = DecodeOptions(raw: options.raw)
-        if options.mp3FastPath && narrowbandOnly && options.channel == nil { decode.mp3Hints = options.narrowbandHints }
-        if options.decodeAhead { decode.mp3Hints.threads = options.mp3DecoderThreads }
-        let source = try AudioDecoder.open(input, options: decode)
+        var request = DecodeRequest(raw: options.raw)
+        if options.mp3FastPath && narrowbandOnly && options.channel == nil {
+            request.monoWanted = options.fastPathOverride?.monoWanted ?? true
+            request.lowestUsefulRate = options.fastPathOverride.map { $0.lowestUsefulRate }
+                ?? PolyphaseResampler.lowestUsefulInputRate(outputRate: 8000)
+        }
+        if options.decodeAhead { request.threads = options.mp3DecoderThreads }
+        let source = try AudioDecoder.open(input, request: request)
         if let c = options.channel, c < 1 || c > source.channels {
             throw ConversionError.usage("\(input): --channel \(c) does not exist; the input has \(source.channels) channel\(source.channels == 1 ? "" : "s")")
         }
@@ -148,11 +172,12 @@ public enum Converter {
         for rate in rates {
             let overs = OverCounter()
             let resampler = PolyphaseResampler(inputRate: source.sampleRate, outputRate: rate,
-                                               quality: options.quality, advance: source.knownDelay)
+                                               quality: options.quality,
+                                               advance: (source.stream.delay.numerator, source.stream.delay.denominator))
             // One output rate and cheap decoding (PCM): the resampler's first stage joins the
             // decoder thread, balancing the two cores. For MP3 the decoder is the heavy side
             // already (30-minute MP3 to .alaw: 1.62 s with the split, 1.39 s without).
-            if options.decodeAhead, rates.count == 1, !source.isCompressed, let pre = resampler.detachPreDecimator() { frontStages.append(pre) }
+            if options.decodeAhead, rates.count == 1, !source.stream.codec.isCompressed, let pre = resampler.detachPreDecimator() { frontStages.append(pre) }
             branches.append(Branch(rate: rate, chain: StageChain([resampler, overs]), overs: overs,
                                    writers: writers.filter { $0.format.sampleRate == rate }))
         }
@@ -189,17 +214,16 @@ public enum Converter {
             try emit(&branches[i], out)
         }
 
-        var warnings = source.warnings
-        if options.strict, let t = warnings.first(where: { $0.hasPrefix("truncated") || $0.hasPrefix("decoding stopped") }) {
-            throw AudioIOError(.truncated, input, t)
+        if options.strict, let t = source.warnings.first(where: \.meansIncompleteInput) {
+            throw AudioIOError(.truncated, input, t.message)
         }
+        var warnings = source.warnings.map(ConversionWarning.decode)
         let overs = branches.map(\.overs.overs).max() ?? 0
         if overs > 0 {
-            let peak = branches.map(\.overs.peak).max() ?? 1
-            warnings.append("\(overs) samples beyond full scale were clipped (peak \(formatDB(Double(peak))) dBFS); lower the level of the recording")
+            warnings.append(.clipped(samples: overs, peak: branches.map(\.overs.peak).max() ?? 1))
         }
         if guardStage.replaced > 0 {
-            warnings.append("\(guardStage.replaced) NaN or infinite samples were replaced (NaN by silence, infinity by full scale)")
+            warnings.append(.nonFinite(samples: guardStage.replaced))
         }
         let outputs = writers.map { w in
             ConversionReport.Output(path: w.path, format: w.format,

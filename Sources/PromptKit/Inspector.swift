@@ -32,15 +32,13 @@ public enum Inspector {
     /// Decodes `path` and measures it. Memory is one block whatever the length.
     public static func inspect(_ path: String, raw: RawFormat? = nil) throws -> FileInfo {
         // Long MP3 files decode on every core (bit-identical; see MP3DecodeHints.threads).
-        let hints = MP3DecodeHints(threads: MP3DecodeHints.everyCore)
-        let source = try AudioDecoder.open(path, options: DecodeOptions(raw: raw, mp3Hints: hints))
+        let source = try AudioDecoder.open(path, request: DecodeRequest(raw: raw, threads: MP3DecodeHints.everyCore))
         var lawMismatch: String?
-        if let r = source as? RawSource, r.format.encoding == .alaw || r.format.encoding == .ulaw {
-            let stated: G711Law = r.format.encoding == .alaw ? .aLaw : .muLaw
-            let head = try ByteSource(path: path).peekOrThrow(1 << 20)
-            if let seen = LawDetector.judge(head), seen != stated {
-                lawMismatch = "the content looks like \(seen == .aLaw ? "A-law" : "mu-law"), not \(stated == .aLaw ? "A-law" : "mu-law") as the extension says"
-            }
+        // A raw G.711 file read by its extension: does the content fit the law it names?
+        if raw == nil, source.stream.container == .raw,
+           let format = PromptFormat.forExtension(AudioDecoder.fileExtension(path)),
+           case let .wrongLaw(stated, seen)? = try format.spec.problem(at: path) {
+            lawMismatch = "the content looks like \(seen.text), not \(stated.text) as the extension says"
         }
         let ch = source.channels
         var done = 0   // frames before the current block
@@ -75,6 +73,6 @@ public enum Inspector {
                         clippedSamples: clipped,
                         leadingSilence: Double(firstLoud ?? frames) / rate,
                         trailingSilence: firstLoud == nil ? total : Double(frames - 1 - lastLoud) / rate,
-                        warnings: source.warnings, lawMismatch: lawMismatch)
+                        warnings: source.warnings.map(\.message), lawMismatch: lawMismatch)
     }
 }

@@ -64,7 +64,7 @@ public enum PromptName {
         if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return bad("contains control characters") }
         if let c = name.first(where: { forbidden.contains($0) }) { return bad("contains '\(c)', which breaks dialplan arguments") }
         let ext = AudioDecoder.fileExtension(name)
-        if !ext.isEmpty, PromptFormat.forExtension(ext.lowercased()) != nil || ext.lowercased() == "gsm" {
+        if !ext.isEmpty, PromptFormat.forExtension(ext.lowercased()) != nil || FormatRegistry.asteriskPlays(extension: ext.lowercased()) {
             return ext == ext.lowercased() ? bad("has an extension; Asterisk names prompts without one")
                 : bad("has an upper-case extension, which Asterisk never finds")
         }
@@ -270,7 +270,7 @@ public final class PromptInstaller {
             } else {
                 for (file, w) in zip(p.files, writes) {
                     if let problem = try PromptCheck.formatProblem(file.path, format: file.format) {
-                        throw ConversionError.failed("\(file.path): \(problem); not installed")
+                        throw ConversionError.failed("\(file.path): \(problem.message); not installed")
                     }
                     let out = try OutputFile(path: w.path, overwrite: true)
                     try out.write(try ByteSource(path: file.path).readAll())
@@ -460,31 +460,10 @@ public final class PromptInstaller {
 
 /// Checks of prompt files shared by `install` and `doctor`.
 public enum PromptCheck {
-    /// Why a prompt file is not what its format says, or nil.
-    public static func formatProblem(_ path: String, format: PromptFormat) throws -> String? {
-        let head = try ByteSource(path: path).peekOrThrow(1 << 20)
-        if head.isEmpty { return "is empty" }
-        let isRIFF = head.count >= 12 && head[0..<4] == [0x52, 0x49, 0x46, 0x46]
-        switch format {
-        case .alaw, .ulaw:
-            if isRIFF { return "has a WAV header inside a raw .\(format.rawValue) file" }
-            let stated: G711Law = format == .alaw ? .aLaw : .muLaw
-            if let seen = LawDetector.judge(head), seen != stated {
-                return "the content looks like \(seen == .aLaw ? "A-law" : "mu-law"), not \(stated == .aLaw ? "A-law" : "mu-law")"
-            }
-        case .sln, .sln16:
-            if isRIFF { return "has a WAV header inside a raw .\(format.rawValue) file" }
-            if head.count % 2 != 0 { return "has an odd number of bytes for 16-bit samples" }
-        case .wav, .wav16:
-            let s = try AudioDecoder.open(path)
-            let rate = format == .wav ? 8000 : 16000
-            if !(s.formatDescription.hasPrefix("WAV (16-bit PCM") && s.channels == 1 && s.sampleRate == rate) {
-                return "is \(s.formatDescription); Asterisk plays only 16-bit mono \(rate) Hz PCM .\(format.rawValue) files"
-            }
-        case .mp3:
-            return "is an MP3, which Asterisk does not play as a prompt"
-        }
-        return nil
+    /// Why a prompt file is not what its format says, or nil: the format's own content
+    /// check (``OutputFormat/problem(at:)``), shared with doctor, info and verify.
+    public static func formatProblem(_ path: String, format: PromptFormat) throws -> PromptProblem? {
+        try format.spec.problem(at: path)
     }
 
     /// Whether user uid (group gid) can read `path` and enter every folder above it.

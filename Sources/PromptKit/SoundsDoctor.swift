@@ -15,9 +15,9 @@ public struct DoctorFinding: Sendable, Codable, Equatable {
 /// Audits an Asterisk sounds tree for what makes Asterisk play silence, noise or the
 /// wrong file (`promptc doctor`).
 public enum SoundsDoctor {
-    static let knownExtensions: Set<String> = ["alaw", "al", "alw", "ulaw", "ul", "mu", "ulw", "pcm", "sln", "slin", "raw",
-                                               "sln16", "wav", "wav16", "gsm", "g722", "g729", "siren7", "siren14", "sln32",
-                                               "sln48", "ilbc", "h263", "h264", "vp8", "txt"]
+    /// Extensions Asterisk plays (the registry's table of its file formats), and the
+    /// text files the sound packages ship beside them.
+    static func known(_ ext: String) -> Bool { FormatRegistry.asteriskPlays(extension: ext) || ext == "txt" }
 
     /// - Parameter reader: the user Asterisk runs as (uid, gid), to check readability.
     public static func audit(_ sounds: String, reader: (uid_t, gid_t)? = nil) -> [DoctorFinding] {
@@ -34,12 +34,12 @@ public enum SoundsDoctor {
             let path = sounds + "/" + rel
             let ext = AudioDecoder.fileExtension(rel)
             let base = (rel as NSString).deletingPathExtension
-            if ext != ext.lowercased() && knownExtensions.contains(ext.lowercased()) {
+            if ext != ext.lowercased() && known(ext.lowercased()) {
                 findings.append(.init(file: path, problem: "upper-case extension .\(ext): Asterisk only looks for lower-case ones",
                                       fix: "mv '\(path)' '\(sounds)/\(base).\(ext.lowercased())'"))
                 continue
             }
-            if !knownExtensions.contains(ext) {
+            if !known(ext) {
                 findings.append(.init(file: path, problem: "unknown extension \(ext.isEmpty ? "(none)" : "." + ext): Asterisk never plays it",
                                       fix: "promptc install '\(path)' (converts it), or remove it"))
                 continue
@@ -50,7 +50,7 @@ public enum SoundsDoctor {
             }
             guard let format = PromptFormat.forExtension(ext) else { continue }   // gsm and the like: not inspected
             if let problem = try? PromptCheck.formatProblem(path, format: format) {
-                findings.append(.init(file: path, problem: problem, fix: "promptc install --replace <the recording> --name \((base as NSString).lastPathComponent)"))
+                findings.append(.init(file: path, problem: problem.message, fix: "promptc install --replace <the recording> --name \((base as NSString).lastPathComponent)"))
                 continue
             }
             guard let i = info(rel) else {

@@ -129,14 +129,14 @@ public enum Verifier {
         if rawByExtension != nil && raw == nil && bytes.count >= 12 && bytes[0..<4] == [0x52, 0x49, 0x46, 0x46] {
             problems.append("a WAV header inside a raw .\(ext) file: Asterisk plays the header as noise; convert with promptc instead of renaming")
         }
-        let source = try AudioDecoder.open(path, options: DecodeOptions(raw: problems.isEmpty ? rawFormat : nil))
+        let source = try AudioDecoder.open(path, request: DecodeRequest(raw: problems.isEmpty ? rawFormat : nil))
         var law: G711Law?
         var codes: [UInt8]?
         if problems.isEmpty, let r = rawFormat, r.encoding == .alaw || r.encoding == .ulaw {
             law = r.encoding == .alaw ? .aLaw : .muLaw
             codes = bytes
             if let guess = LawDetector.judge(bytes), guess != law! {
-                problems.append("the content looks like \(guess == .aLaw ? "A-law" : "mu-law") but the file says \(law! == .aLaw ? "A-law" : "mu-law"): callers hear loud distortion")
+                problems.append("the content looks like \(guess.text) but the file says \(law!.text): callers hear loud distortion")
             }
         }
         var mono: [Float] = []
@@ -165,45 +165,5 @@ public enum Verifier {
     static func rms(_ x: [Float]) -> Double {
         guard !x.isEmpty else { return 0 }
         return (x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(x.count)).squareRoot()
-    }
-}
-
-/// Judges which G.711 law raw bytes were written with. A prompt's most common codes are
-/// near silence: decoded with the right law they are near zero, with the wrong law they
-/// become +-716 or +-848 (about -33 dBFS). Measured on the fixtures, the median |x| of the
-/// right law is 0.29-0.41 of the wrong law's; the roughness (high-frequency share) agrees.
-public enum LawDetector {
-    /// The law the bytes look like, or nil when they are too short or too quiet to tell.
-    public static func judge(_ bytes: [UInt8]) -> G711Law? {
-        guard bytes.count >= 800 else { return nil }
-        let a = G711Law.aLaw.decodeToFloat(bytes), u = G711Law.muLaw.decodeToFloat(bytes)
-        let ma = medianMagnitude(a), mu = medianMagnitude(u)
-        guard let ra = roughness(a), let ru = roughness(u) else { return nil }
-        if ma < 0.6 * mu && ra <= ru { return .aLaw }
-        if mu < 0.6 * ma && ru <= ra { return .muLaw }
-        return nil
-    }
-
-    static func medianMagnitude(_ x: [Float]) -> Float {
-        var m = x.map { abs($0) }
-        let k = m.count / 2
-        m.sort()
-        return m[k]
-    }
-
-    /// Energy of the first difference plus squared mean, over the energy: small for
-    /// natural audio at 8 kHz, near 2 for white noise. Nil for (near) silence.
-    static func roughness(_ x: [Float]) -> Double? {
-        var e = 0.0, d = 0.0, mean = 0.0
-        for i in 0..<x.count {
-            let v = Double(x[i])
-            e += v * v
-            mean += v
-            if i > 0 { let q = v - Double(x[i - 1]); d += q * q }
-        }
-        let n = Double(x.count)
-        guard e / n > 1e-7 else { return nil }
-        mean /= n
-        return (d / n + 4 * mean * mean) / (e / n)
     }
 }

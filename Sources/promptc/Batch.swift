@@ -24,7 +24,7 @@ struct Batch: ParsableCommand {
     @Option(name: .shortAndLong, help: "The output folder (created if missing).")
     var output: String
 
-    @Option(help: ArgumentHelp("Formats to write, comma-separated: alaw, ulaw, sln, sln16, wav, wav16, mp3.", valueName: "list"))
+    @Option(help: ArgumentHelp("Formats to write, comma-separated: \(PromptFormat.all.map(\.rawValue).joined(separator: ", ")).", valueName: "list"))
     var format: String = "alaw"
 
     @Option(help: ArgumentHelp("Only inputs whose relative path or name matches (repeatable).", valueName: "glob"))
@@ -53,14 +53,7 @@ struct Batch: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors and the summary.")
     var quiet = false
 
-    func formats() throws -> [PromptFormat] {
-        try format.split(separator: ",").map { name in
-            guard let f = PromptFormat(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("Unknown format '\(name)'; formats are \(PromptFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
-            }
-            return f
-        }
-    }
+    func formats() throws -> [PromptFormat] { try PromptFormat.list(format) }
 
     func validate() throws {
         _ = try formats()

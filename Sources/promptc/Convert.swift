@@ -9,13 +9,10 @@ struct Convert: ParsableCommand {
         abstract: "Convert one recording into one or more prompt files.",
         discussion: """
         The output format comes from each file's extension, following Asterisk's names:
-          .alaw .al .alw           G.711 A-law, 8 kHz
-          .ulaw .ul .mu .ulw .pcm  G.711 mu-law, 8 kHz
-          .sln .slin .raw          16-bit signed linear, 8 kHz
-          .sln16                   16-bit signed linear, 16 kHz
-          .wav                     16-bit mono PCM WAV, 8 kHz
-          .wav16                   16-bit mono PCM WAV, 16 kHz
-          .mp3                     listening copy, 8 kHz mono
+        \(FormatRegistry.outputs.map { spec in
+            let names = spec.extensions.map { "." + $0 }.joined(separator: " ")
+            return "  " + names.padding(toLength: max(23, names.count), withPad: " ", startingAt: 0) + "  " + spec.summary
+        }.joined(separator: "\n"))
         Several outputs decode the input once. Use - for standard input or output.
 
         Examples:
@@ -56,6 +53,7 @@ struct Convert: ParsableCommand {
     func validate() throws {
         if output.isEmpty { throw ValidationError("Give at least one output with -o FILE.") }
         if output.contains("-") && format == nil { throw ValidationError("Writing to standard output (-o -) needs --format.") }
+        if output.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard output (-o -) can take one output; name the others as files.") }
         if rawFormat != nil && !(1000...768_000).contains(rawRate) { throw ValidationError("--raw-rate must be between 1000 and 768000 Hz.") }
         if !(1...64).contains(rawChannels) { throw ValidationError("--raw-channels must be between 1 and 64.") }
     }
@@ -70,7 +68,7 @@ struct Convert: ParsableCommand {
         options.overwrite = overwrite
         options.raw = rawFormat.map { RawFormat(encoding: $0, sampleRate: rawRate, channels: rawChannels) }
         let report = try Converter.convert(input: input, outputs: targets, options: options)
-        if !quiet { report.warnings.forEach { warn("\(input): \($0)") } }
+        if !quiet { report.warnings.forEach { warn("\(input): \($0.message)") } }
         if verbose {
             var err = StandardError()
             print("\(input): \(report.inputFormat), \(String(format: "%.2f", report.inputSeconds)) s; SIMD kernels: \(SIMDLevel.active)", to: &err)
@@ -81,5 +79,19 @@ struct Convert: ParsableCommand {
     }
 }
 
-extension PromptFormat: ExpressibleByArgument {}
+extension PromptFormat: ExpressibleByArgument {
+    public static var allValueStrings: [String] { all.map(\.rawValue) }
+
+    /// A comma-separated list of format names, as --format and --formats take it.
+    static func list(_ text: String, promptsOnly: Bool = false) throws -> [PromptFormat] {
+        let allowed = all.filter { !promptsOnly || $0.spec.isPrompt }
+        return try text.split(separator: ",").map { part in
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard let f = PromptFormat(rawValue: name), allowed.contains(f) else {
+                throw ValidationError("Unknown \(promptsOnly ? "prompt " : "")format '\(name)'; formats are \(allowed.map(\.rawValue).joined(separator: ", ")).")
+            }
+            return f
+        }
+    }
+}
 extension RawEncoding: ExpressibleByArgument {}

@@ -65,10 +65,7 @@ struct Install: ParsableCommand {
         o.name = name
         o.lang = location.lang
         o.subdir = location.subdir
-        o.formats = try formats.split(separator: ",").map {
-            guard let f = PromptFormat(rawValue: String($0)), f != .mp3 else { throw ValidationError("Unknown prompt format '\($0)'.") }
-            return f
-        }
+        o.formats = try PromptFormat.list(formats, promptsOnly: true)
         o.owner = owner
         o.replace = replace
         o.dryRun = dryRun

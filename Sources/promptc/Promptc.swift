@@ -29,7 +29,7 @@ struct Promptc: ParsableCommand {
                 options.raw = cmd.rawInput
                 options.overwrite = cmd.overwrite
                 let report = try Converter.convert(input: cmd.input, outputs: [cmd.output], options: options)
-                if !cmd.quiet { report.warnings.forEach { warn("\(cmd.input): \($0)") } }
+                if !cmd.quiet { report.warnings.forEach { warn("\(cmd.input): \($0.message)") } }
                 Glibc.exit(0)
             } catch {
                 fail(error)

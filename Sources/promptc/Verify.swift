@@ -69,13 +69,7 @@ struct Verify: ParsableCommand {
         t.exact = exact
         let raw: RawFormat? = {
             if let l = law { return RawFormat(encoding: l.hasPrefix("a") ? .alaw : .ulaw, sampleRate: 8000) }
-            switch format {
-            case .alaw?: return RawFormat(encoding: .alaw, sampleRate: 8000)
-            case .ulaw?: return RawFormat(encoding: .ulaw, sampleRate: 8000)
-            case .sln?: return RawFormat(encoding: .s16le, sampleRate: 8000)
-            case .sln16?: return RawFormat(encoding: .s16le, sampleRate: 16000)
-            default: return nil
-            }
+            return format?.spec.headerless
         }()
         let other = reference ?? source!
         var isDir: ObjCBool = false

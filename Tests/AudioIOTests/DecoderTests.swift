@@ -141,7 +141,7 @@ struct MP3DecoderTests {
         "speech/speech-id3-cover.mp3",
         "speech/speech-44k-freeformat.mp3",
         "music/music-44k-cbr128.mp3", "sample/welcome.mp3",
-    ], [MP3DecodeHints.full, .narrowband, MP3DecodeHints(monoMix: true, minimumRate: 22050),
+    ], [MP3DecodeHints.full, MP3DecodeHints(monoMix: true, minimumRate: 11025), MP3DecodeHints(monoMix: true, minimumRate: 22050),
         MP3DecodeHints(monoMix: false, minimumRate: 11025)])
     func segmentsAreExact(path: String, hints: MP3DecodeHints) throws {
         let one = try MP3Source(bytes: ByteSource(path: fixture(path)), hints: hints)
@@ -186,7 +186,12 @@ struct MP3DecoderTests {
         // a warning. One pass and segments give the same length and warnings; the frames
         // lost to the damage shift the one-pass decoder's synthesis ring, so from there on
         // the two differ in the last float bit (2^-24, -144 dBFS), never more.
-        for (offset, warning) in [(40_000, "truncated"), (30_000, "damaged data at 1.83 s: skipped 0.008 s of frames claiming 48000 Hz 1 ch")] {
+        let truncation: @Sendable (DecodeWarning) -> Bool = { if case .truncated = $0 { true } else { false } }
+        let damage: @Sendable (DecodeWarning) -> Bool = {
+            guard case let .damagedFrames(at, rate, skipped?, 48000, 1) = $0 else { return false }
+            return abs(Double(at) / Double(rate) - 1.83) < 0.005 && abs(skipped - 0.008) < 0.0005
+        }
+        for (offset, warning) in [(40_000, truncation), (30_000, damage)] {
             var damaged = try Data(contentsOf: URL(fileURLWithPath: fixture("speech/speech-44k-cbr128.mp3")))
             damaged.replaceSubrange(offset..<(offset + 1500), with: Data(count: 1500))
             let damagedPath = FileManager.default.temporaryDirectory.appendingPathComponent("promptc-damaged-\(UUID().uuidString).mp3").path
@@ -198,7 +203,7 @@ struct MP3DecoderTests {
             let (a, b) = (try decodeAll(whole), try decodeAll(pieces))
             #expect(a.count == b.count && a.count > 300_000, "\(a.count) vs \(b.count)")
             #expect(whole.warnings == pieces.warnings, "\(whole.warnings) / \(pieces.warnings)")
-            #expect(whole.warnings.contains { $0.hasPrefix(warning) }, "\(whole.warnings)")
+            #expect(whole.warnings.contains(where: warning), "\(whole.warnings)")
             let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
             #expect(worst <= 6e-8, "largest difference \(worst)")
         }
@@ -216,14 +221,14 @@ struct MP3DecoderTests {
 
     @Test("reduced-rate synthesis and mono mix are chosen from the stream rate")
     func fastPathChoice() throws {
-        let quarter = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-44k-cbr128.mp3")), hints: .narrowband)
+        let narrowband = MP3DecodeHints(DecodeRequest(lowestUsefulRate: 10667, monoWanted: true))
+        let quarter = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-44k-cbr128.mp3")), hints: narrowband)
         #expect(quarter.rateDivisor == 4 && quarter.sampleRate == 11025 && quarter.channels == 1)
-        #expect(quarter.knownDelay == (1, 4))
         let h = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-44k-cbr128.mp3")), hints: MP3DecodeHints(monoMix: false, minimumRate: 22050))
-        #expect(h.rateDivisor == 2 && h.sampleRate == 22050 && h.channels == 2 && h.knownDelay == (1, 2))
-        let full = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-16k-mpeg2.mp3")), hints: .narrowband)
+        #expect(h.rateDivisor == 2 && h.sampleRate == 22050 && h.channels == 2)
+        let full = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-16k-mpeg2.mp3")), hints: narrowband)
         #expect(full.rateDivisor == 1 && full.sampleRate == 16000)
-        let tagged = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-id3-cover.mp3")), hints: .narrowband)
+        let tagged = try MP3Source(bytes: ByteSource(path: fixture("speech/speech-id3-cover.mp3")), hints: narrowband)
         #expect(tagged.rateDivisor == 4, "the rate is found past 130 KB of ID3v2 cover art")
     }
 }
@@ -256,9 +261,9 @@ struct RawInputTests {
         // Explicit parameters: big-endian 16-bit stereo at 11025 Hz.
         let path = dir.appendingPathComponent("x.bin").path
         try Data([0x12, 0x34, 0xFF, 0xFE, 0x00, 0x01]).write(to: URL(fileURLWithPath: path))
-        let s = try AudioDecoder.open(path, options: DecodeOptions(raw: RawFormat(encoding: .s16be, sampleRate: 11025, channels: 2)))
+        let s = try AudioDecoder.open(path, request: DecodeRequest(raw: RawFormat(encoding: .s16be, sampleRate: 11025, channels: 2)))
         #expect(try decodeAll(s) == [Float(0x1234) / 32768, -2 / 32768])
-        #expect(s.warnings.first?.contains("trailing") == true)
+        #expect(s.warnings == [.trailingBytes(2)])
     }
 
     @Test("standard input and pipes work, for WAV (also past the 1 MiB retained head), MP3, FLAC, Ogg, AIFF")
@@ -335,7 +340,7 @@ struct BadInputTests {
         let s = try AudioDecoder.open(fixture(path))
         let got = Double(try decodeAll(s).count / s.channels) / Double(s.sampleRate)
         #expect(seconds.contains(got), "\(got) s")
-        #expect(s.warnings.contains { $0.hasPrefix("truncated") }, "\(s.warnings)")
+        #expect(s.warnings.contains { if case .truncated = $0 { true } else { false } }, "\(s.warnings)")
     }
 
     @Test("NaN and infinite float samples are passed on for the pipeline to guard")
@@ -349,7 +354,14 @@ struct BadInputTests {
     func detection() {
         #expect(AudioDecoder.detect(Array("hello world, this is text".utf8), fileExtension: "mp3") == .text)
         #expect(AudioDecoder.detect([0x00, 0x01, 0xFE, 0x80, 0x99], fileExtension: "wav") == .unknown)
-        #expect(AudioDecoder.detect([0x00, 0x01, 0xFE, 0x80, 0x99], fileExtension: "alaw") == .asteriskRaw(RawFormat(encoding: .alaw, sampleRate: 8000)))
+        #expect(AudioDecoder.detect([0x00, 0x01, 0xFE, 0x80, 0x99], fileExtension: "alaw")
+                == .format(.asteriskRaw, InputFormat.Match(.fileExtension, raw: RawFormat(encoding: .alaw, sampleRate: 8000))))
+        // A magic number beats the extension; an MPEG frame sync found by scanning does not.
+        let wav = [UInt8](FileManager.default.contents(atPath: fixture("speech/speech-8k-mono.wav"))!.prefix(4096))
+        #expect(AudioDecoder.detect(wav, fileExtension: "alaw") == .format(.sndfile, InputFormat.Match(.magic, promisedFrames: 32000)))
+        let mp3 = [UInt8](FileManager.default.contents(atPath: fixture("speech/speech-44k-cbr128.mp3"))!.prefix(4096))
+        if case let .format(f, _) = AudioDecoder.detect(mp3, fileExtension: "alaw") { #expect(f == .asteriskRaw) } else { Issue.record("not raw") }
+        if case let .format(f, _) = AudioDecoder.detect(mp3, fileExtension: "bin") { #expect(f == .mpegAudio) } else { Issue.record("not MPEG") }
     }
 }
 
@@ -393,6 +405,32 @@ struct ByteSourceTests {
                 }
             }
             #expect(source.tell() == Int64(position), "step \(step)")
+        }
+    }
+
+    @Test("the delay a reduced-rate decode declares is the one measured on a 1 kHz tone (phase against the full-rate decode)")
+    func reducedRateDelayIsMeasured() throws {
+        let path = fixture("tones/tone-1000-44k.mp3")
+        /// Phase (radians) of the 1 kHz component over seconds 0.5 to 1.5 of the first channel.
+        func phase(_ s: MP3Source) throws -> Double {
+            let x = try decodeAll(s), ch = s.channels, rate = Double(s.sampleRate)
+            var re = 0.0, im = 0.0
+            for n in Int(0.5 * rate)..<Int(1.5 * rate) {
+                let t = Double(n) / rate, v = Double(x[n * ch])
+                re += v * cos(2 * .pi * 1000 * t)
+                im -= v * sin(2 * .pi * 1000 * t)
+            }
+            return atan2(im, re)
+        }
+        let full = try phase(MP3Source(bytes: ByteSource(path: path)))
+        for minimum in [22050, 11025] {
+            let reduced = try MP3Source(bytes: ByteSource(path: path), hints: MP3DecodeHints(minimumRate: minimum))
+            var d = full - (try phase(reduced))
+            while d > .pi { d -= 2 * .pi }
+            while d < -.pi { d += 2 * .pi }
+            let measured = d / (2 * .pi * 1000)                                  // seconds the reduced decode lags
+            let declared = Double(reduced.stream.delay.numerator) / Double(reduced.stream.delay.denominator) / Double(reduced.sampleRate)
+            #expect(abs(measured - declared) < 0.1 / 44100, "measured \(measured * 44100) vs declared \(declared * 44100) samples at 44.1 kHz")
         }
     }
 }

@@ -93,11 +93,10 @@ struct OutputFileTests {
         // Past the 64 KiB probe, before the end of the file.
         bytes.injectedFailure = (afterBytes: Int64(bytes.size! * 3 / 4), errno: EIO)
         let ext = AudioDecoder.fileExtension(input)
-        let source: AudioSource = switch AudioDecoder.detect(bytes.peek(65536), fileExtension: ext) {
-        case .mp3: try MP3Source(bytes: bytes)
-        case .asteriskRaw(let f): try RawSource(bytes: bytes, format: f)
-        default: try SndFileSource(bytes: bytes, promisedFrames: nil)
+        guard case let .format(format, match) = AudioDecoder.detect(bytes.peek(65536), fileExtension: ext) else {
+            Issue.record("\(input) not recognised"); return
         }
+        let source = try format.open(bytes, DecodeRequest(), match)
         #expect {
             _ = try decodeAll(source)
         } throws: { error in

@@ -1,4 +1,5 @@
 import Foundation
+@testable import AudioIO
 import Testing
 @testable import PromptKit
 import G711

@@ -1,0 +1,39 @@
+/// The one place that lists formats. Adding an input or output format is one file
+/// (its reader or writer with its registry entry) plus one line here.
+public enum FormatRegistry {
+    /// Inputs, in the order ties between equally strong probes are settled.
+    public static let inputs: [InputFormat] = [.mpegAudio, .sndfile, .asteriskRaw]
+
+    /// Outputs, in the order help texts list them.
+    public static let outputs: [OutputFormat] = [
+        .alaw, .ulaw, .sln, .sln16, .wav, .wav16, .mp3,
+    ]
+
+    /// Extensions of audio files promptc cannot read yet: a file named like this that does
+    /// not decode is a failure in batch, not "not audio".
+    static let otherAudioExtensions: Set<String> = ["m4a", "aac", "amr", "wma"]
+
+    /// Whether a file with this extension (any case) is meant to be audio.
+    public static func looksLikeAudio(extension ext: String) -> Bool {
+        let e = ext.lowercased()
+        return inputs.contains { $0.extensions.contains(e) } || outputs.contains { $0.extensions.contains(e) }
+            || otherAudioExtensions.contains(e)
+    }
+
+    /// The file formats Asterisk 22 registers (`core show file formats`): its format name
+    /// and the extensions it looks for, lower case only.
+    public static let asteriskFileFormats: [(name: String, extensions: [String])] = [
+        ("g722", ["g722"]), ("au", ["au"]), ("alaw", ["alaw", "al", "alw"]), ("pcm", ["pcm", "ulaw", "ul", "mu", "ulw"]),
+        ("g726-16", ["g726-16"]), ("g726-24", ["g726-24"]), ("g726-32", ["g726-32"]), ("g726-40", ["g726-40"]),
+        ("siren7", ["siren7"]), ("h263", ["h263"]), ("g729", ["g729"]), ("iLBC", ["ilbc"]), ("siren14", ["siren14"]),
+        ("h264", ["h264"]), ("g719", ["g719"]), ("g723sf", ["g723", "g723sf"]), ("vox", ["vox"]),
+        ("sln192", ["sln192"]), ("sln96", ["sln96"]), ("sln48", ["sln48"]), ("sln44", ["sln44"]), ("sln32", ["sln32"]),
+        ("sln24", ["sln24"]), ("sln16", ["sln16"]), ("sln12", ["sln12"]), ("sln", ["sln", "slin", "raw"]),
+        ("gsm", ["gsm"]), ("ogg_vorbis", ["ogg"]), ("wav16", ["wav16"]), ("wav", ["wav"]), ("wav49", ["WAV", "wav49"]),
+    ]
+
+    /// Whether Asterisk looks for files with this extension (exactly; case matters).
+    public static func asteriskPlays(extension ext: String) -> Bool {
+        asteriskFileFormats.contains { $0.extensions.contains(ext) }
+    }
+}

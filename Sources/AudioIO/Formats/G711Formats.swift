@@ -1,0 +1,91 @@
+import G711
+
+extension PromptFormat {
+    /// Raw G.711 A-law, 8 kHz (`.alaw`).
+    public static let alaw = PromptFormat(registering: "alaw")
+    /// Raw G.711 mu-law, 8 kHz (`.ulaw`).
+    public static let ulaw = PromptFormat(registering: "ulaw")
+}
+
+extension OutputFormat {
+    static let alaw = g711(.alaw, law: .aLaw, extensions: ["alaw", "al", "alw"], encoding: .alaw)
+    static let ulaw = g711(.ulaw, law: .muLaw, extensions: ["ulaw", "ul", "mu", "ulw", "pcm"], encoding: .ulaw)
+
+    private static func g711(_ format: PromptFormat, law: G711Law, extensions: [String], encoding: RawEncoding) -> OutputFormat {
+        OutputFormat(format, extensions: extensions, sampleRate: 8000, summary: "G.711 \(law.text), 8 kHz",
+                     headerless: RawFormat(encoding: encoding, sampleRate: 8000),
+                     makeWriter: { G711Writer(file: $0, law: law, format: format) },
+                     checkContent: { _, head in
+                         if WAVHeaderScan(head) != nil || head.starts(with: Array("RIFF".utf8)) { return .wavHeaderInRawFile(extension: format.rawValue) }
+                         if let seen = LawDetector.judge(head), seen != law { return .wrongLaw(stated: law, seen: seen) }
+                         return nil
+                     })
+    }
+}
+
+final class G711Writer: PromptWriter {
+    let format: PromptFormat
+    let file: OutputFile
+    let law: G711Law
+    private var codes: [UInt8] = []
+    var path: String { file.path }
+    var bytesWritten: Int64 { file.bytesWritten }
+
+    init(file: OutputFile, law: G711Law, format: PromptFormat) {
+        self.file = file
+        self.law = law
+        self.format = format
+    }
+
+    func write(_ samples: UnsafeBufferPointer<Float>) throws {
+        if codes.count < samples.count { codes = [UInt8](repeating: 0, count: samples.count) }
+        try codes.withUnsafeMutableBufferPointer { out in
+            law.encode(samples, into: out)
+            try file.write(UnsafeRawBufferPointer(start: out.baseAddress, count: samples.count))
+        }
+    }
+
+    func finish() throws { try file.commit() }
+    func abort() { file.abort() }
+}
+
+
+/// Judges which G.711 law raw bytes were written with. A prompt's most common codes are
+/// near silence: decoded with the right law they are near zero, with the wrong law they
+/// become +-716 or +-848 (about -33 dBFS). On the fixtures the median |x| of the right
+/// law is 0.29-0.41 of the wrong law's; the roughness (high-frequency share) agrees.
+public enum LawDetector {
+    /// The law the bytes look like, or nil when they are too short or too quiet to tell.
+    public static func judge(_ bytes: [UInt8]) -> G711Law? {
+        guard bytes.count >= 800 else { return nil }
+        let a = G711Law.aLaw.decodeToFloat(bytes), u = G711Law.muLaw.decodeToFloat(bytes)
+        let ma = medianMagnitude(a), mu = medianMagnitude(u)
+        guard let ra = roughness(a), let ru = roughness(u) else { return nil }
+        if ma < 0.6 * mu && ra <= ru { return .aLaw }
+        if mu < 0.6 * ma && ru <= ra { return .muLaw }
+        return nil
+    }
+
+    static func medianMagnitude(_ x: [Float]) -> Float {
+        var m = x.map { abs($0) }
+        let k = m.count / 2
+        m.sort()
+        return m[k]
+    }
+
+    /// Energy of the first difference plus squared mean, over the energy: small for
+    /// natural audio at 8 kHz, near 2 for white noise. Nil for (near) silence.
+    static func roughness(_ x: [Float]) -> Double? {
+        var e = 0.0, d = 0.0, mean = 0.0
+        for i in 0..<x.count {
+            let v = Double(x[i])
+            e += v * v
+            mean += v
+            if i > 0 { let q = v - Double(x[i - 1]); d += q * q }
+        }
+        let n = Double(x.count)
+        guard e / n > 1e-7 else { return nil }
+        mean /= n
+        return (d / n + 4 * mean * mean) / (e / n)
+    }
+}
