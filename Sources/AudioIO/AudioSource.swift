@@ -8,9 +8,16 @@ public protocol AudioSource: AnyObject {
     func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) throws -> Int
     /// Things worth telling the user that are not errors (a truncated file, damage).
     var warnings: [DecodeWarning] { get }
+    /// The duration of `decodedFrames` decoded frames as a frame count at a rate: the
+    /// stream's own rate and exact length when the decoder delivered a reduced rate and
+    /// knows it, else the decoded frames at ``sampleRate``. Every output length of one
+    /// input is computed from this, so it does not depend on which shortcut decoded it.
+    func duration(decodedFrames: Int) -> (frames: Int, rate: Int)
 }
 
 extension AudioSource {
+    public func duration(decodedFrames: Int) -> (frames: Int, rate: Int) { (decodedFrames, sampleRate) }
+
     /// Frames per second of the decoded samples.
     public var sampleRate: Int { stream.sampleRate }
     /// Interleaved channels per frame.

@@ -59,6 +59,9 @@ public final class MP3Source: AudioSource {
     private var finished = false
     private var warnedTruncation = false
     private var segments: MP3SegmentDecoder?
+    /// The stream's length at its own rate (libmpg123's gapless count, from a scan of the
+    /// frame headers at full rate) when decoding at a reduced rate from a seekable file.
+    private var fullRateLength: Int?
     /// True when the file decodes in segments on several threads (``MP3DecodeHints/threads``).
     public var decodesInSegments: Bool { segments != nil }
 
@@ -123,6 +126,28 @@ public final class MP3Source: AudioSource {
                 throw AudioIOError(.corrupt, bytes.path, "cannot seek back to the start after indexing")
             }
         }
+        if divisor > 1, bytes.isSeekable { fullRateLength = MP3Source.scannedLength(bytes.path) }
+    }
+
+    /// The gapless length of the stream at its own rate, from a scan of its frame headers
+    /// on a full-rate handle (nothing is decoded); nil when libmpg123 cannot tell.
+    static func scannedLength(_ path: String) -> Int? {
+        guard let bytes = try? ByteSource(path: path), let h = mpg123_new(nil, nil) else { return nil }
+        let box = Unmanaged.passRetained(bytes)
+        defer { mpg123_delete(h); box.release() }
+        guard open(h, box, seekable: true, monoMix: false, divisor: 1), promptc_mpg123_scan(h) == Int32(MPG123_OK.rawValue) else { return nil }
+        let n = promptc_mpg123_length(h)
+        return n > 0 ? Int(n) : nil
+    }
+
+    /// At a reduced rate, a complete decode lasts the stream's own length at its own rate
+    /// (one rule for every output length, whichever shortcut decoded it). A decode that
+    /// stopped short (damage) keeps its own count.
+    public func duration(decodedFrames: Int) -> (frames: Int, rate: Int) {
+        if let n = fullRateLength, abs(decodedFrames * rateDivisor - n) < 2 * rateDivisor {
+            return (n, stream.codedRate)
+        }
+        return (decodedFrames, sampleRate)
     }
 
     /// Sets a handle up the same way for the main decoder and segment workers, and opens

@@ -63,6 +63,11 @@ public final class PolyphaseResampler: AudioStage {
     private let counter = FrameCounter()
     private var emitted = 0
     private var detached = false
+    /// The exact number of output frames the whole stream gives, when the input's length
+    /// is known more precisely than its sample count says (a decoder that delivered a
+    /// reduced rate knows the stream's length at its own rate). Set before `drain`; nil
+    /// gives `round(inputFrames * outputRate / inputRate)`. The tail is zero-padded input.
+    public var expectedOutputFrames: Int?
 
     /// Creates a resampler. Rates must be positive.
     ///
@@ -136,8 +141,13 @@ public final class PolyphaseResampler: AudioStage {
     }
 
     public func drain(into output: inout [Float]) {
-        let total = PolyphaseResampler.outputLength(inputFrames: counter.frames, inputRate: inputRate, outputRate: outputRate)
-        guard !stages.isEmpty else { return }
+        let total = expectedOutputFrames
+            ?? PolyphaseResampler.outputLength(inputFrames: counter.frames, inputRate: inputRate, outputRate: outputRate)
+        guard !stages.isEmpty else {
+            // Identity (the same rate, no delay): the expected length is the input's.
+            if total > emitted { output.append(contentsOf: repeatElement(0, count: total - emitted)); emitted = total }
+            return
+        }
         let before = output.count
         if detached {
             stages[1].drain(into: &output, limit: total - emitted)
@@ -322,11 +332,12 @@ final class PolyphaseStage: CustomStringConvertible {
     }
 
     /// Pads with zeros and produces the outputs whose time lies before the end of the
-    /// input, at most `limit` of them.
+    /// input, or exactly `limit` of them when a limit is given (fewer, or more from the
+    /// zero-padded input).
     func drain(into output: inout [Float], limit: Int) {
         // Outputs k with k * M / L (+ start) < received: ceil(received * L / M) of them.
         let target = (received * phasesL + stepM - 1) / stepM
-        let want = min(limit, target - produced)
+        let want = limit == .max ? target - produced : limit
         guard want > 0 else { return }
         let end = output.count + want
         while output.count < end {

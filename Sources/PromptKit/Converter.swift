@@ -154,6 +154,7 @@ public enum Converter {
 
     private struct Branch {
         let rate: Int
+        let resampler: PolyphaseResampler
         let chain: StageChain
         let overs: OverCounter
         let writers: [PromptWriter]
@@ -178,7 +179,7 @@ public enum Converter {
             // decoder thread, balancing the two cores. For MP3 the decoder is the heavy side
             // already (30-minute MP3 to .alaw: 1.62 s with the split, 1.39 s without).
             if options.decodeAhead, rates.count == 1, !source.stream.codec.isCompressed, let pre = resampler.detachPreDecimator() { frontStages.append(pre) }
-            branches.append(Branch(rate: rate, chain: StageChain([resampler, overs]), overs: overs,
+            branches.append(Branch(rate: rate, resampler: resampler, chain: StageChain([resampler, overs]), overs: overs,
                                    writers: writers.filter { $0.format.sampleRate == rate }))
         }
         let front = StageChain(frontStages)
@@ -208,7 +209,12 @@ public enum Converter {
             decoder.cancel()
             throw error
         }
+        // One rule for every output's length: the input's duration at the output rate,
+        // rounded, whatever shortcut decoded it.
+        let duration = source.duration(decodedFrames: inputFrames)
         for i in branches.indices {
+            branches[i].resampler.expectedOutputFrames =
+                PolyphaseResampler.outputLength(inputFrames: duration.frames, inputRate: duration.rate, outputRate: branches[i].rate)
             out.removeAll(keepingCapacity: true)
             branches[i].chain.drain(into: &out)
             try emit(&branches[i], out)

@@ -34,9 +34,12 @@ struct MutationTests {
             } catch let e as AudioIOError {
                 #expect(!e.description.contains("\n") && e.description.hasPrefix(path), "\(e)")
                 refused += 1
+            } catch {
+                Issue.record("\(name) mutation \(i): not a one-line AudioIOError: \(error)")
             }
         }
-        #expect(decoded + refused == 200)
+        // The mutations reach both outcomes: damage that still decodes, and refusals.
+        #expect(decoded >= 20 && refused >= 20, "\(decoded) decoded, \(refused) refused")
     }
 }
 
