@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "AudioIO", dependencies: ["G711", "CMPG123", "CSndFile", "CLame"]),
         .target(name: "PromptKit", dependencies: ["G711", "DSP", "AudioIO"]),
         .executableTarget(name: "promptc", dependencies: [
-            "PromptKit",
+            "PromptKit", "AudioIO", "DSP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "G711Tests", dependencies: ["G711"]),

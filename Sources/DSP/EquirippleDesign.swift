@@ -37,9 +37,14 @@ enum EquirippleDesign {
     /// presets: a design takes about 0.1 s, too long for every short prompt), else designed.
     static func prototype(_ spec: Spec) -> [Double]? {
         if let half = EquirippleTables.prototypes[spec] { return half.reversed() + half.dropFirst() }
-        lock.lock(); defer { lock.unlock() }
-        if let known = designed[spec] { return known }
+        lock.lock()
+        if let known = designed[spec] { lock.unlock(); return known }
+        lock.unlock()
+        // Designed without the lock held: another thread may design the same spec meanwhile,
+        // which costs time but never blocks a lookup.
         let taps = lowpass(halfOrder: spec.halfOrder, pass: spec.pass, stop: spec.stop, stopWeight: spec.stopWeight)
+        lock.lock(); defer { lock.unlock() }
+        if designed.count >= 64 { designed.removeAll() }   // custom qualities are few; never grow without end
         designed[spec] = taps
         return taps
     }

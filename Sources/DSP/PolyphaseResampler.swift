@@ -172,42 +172,42 @@ public final class PolyphaseResampler: AudioStage {
                      kernels: FilterKernelSet = .active) -> Plan {
         let nyquist = Double(min(inputRate, outputRate)) / 2
         let pass = q.passbandEdge * nyquist, stop = q.stopbandEdge * nyquist
-        func single() -> PolyphaseStage {
-            PolyphaseStage(inNumerator: inputRate, outDenominator: outputRate, inputRate: Double(inputRate),
-                           pass: pass, stop: stop, attenuationDB: q.attenuationDB, advance: advance, kernels: kernels)
+        let single = PolyphaseStage.Shape(inNumerator: inputRate, outDenominator: outputRate, inputRate: Double(inputRate),
+                                          pass: pass, stop: stop, attenuationDB: q.attenuationDB, advance: advance)
+        // Candidates are costed from their shapes; only the chosen stages are designed.
+        var best = (decimation: 1, shapes: [single])
+        var bestCost = single.costPerSecond
+        if inputRate > outputRate {
+            var d = 2
+            // The intermediate rate must stay at or above the output rate, and the first
+            // stage's stopband (intermediate rate - stop) must lie above the passband.
+            while Double(inputRate) / Double(d) >= Double(outputRate) && Double(inputRate) / Double(d) - stop > pass * 1.05 {
+                let mid = Double(inputRate) / Double(d)
+                let first = PolyphaseStage.Shape(inNumerator: d, outDenominator: 1, inputRate: Double(inputRate),
+                                                 pass: pass, stop: mid - stop, attenuationDB: q.attenuationDB, advance: advance)
+                let second = PolyphaseStage.Shape(inNumerator: inputRate, outDenominator: outputRate * d, inputRate: mid,
+                                                  pass: pass, stop: stop, attenuationDB: q.attenuationDB)
+                let cost = first.costPerSecond + second.costPerSecond
+                if cost < bestCost { bestCost = cost; best = (d, [first, second]) }
+                d += 1
+            }
+            // Or: a wide rational first stage to 4/3 of the output rate, then an equiripple
+            // sharp stage with three phases (x3/4), a third shorter than the Kaiser one.
+            let mid = Double(outputRate) * 4 / 3
+            if Double(inputRate) > mid && mid - stop > pass * 1.05 {
+                let first = PolyphaseStage.Shape(inNumerator: inputRate * 3, outDenominator: outputRate * 4, inputRate: Double(inputRate),
+                                                 pass: pass, stop: mid - stop, attenuationDB: q.attenuationDB, advance: advance)
+                let second = PolyphaseStage.Shape(inNumerator: 4, outDenominator: 3, inputRate: mid, pass: pass, stop: stop,
+                                                  attenuationDB: q.attenuationDB, design: .equiripple)
+                // (A custom quality whose design fails keeps the Kaiser plans.)
+                if first.costPerSecond + second.costPerSecond < bestCost,
+                   EquirippleDesign.prototype(PolyphaseStage.equirippleSpec(phases: 3, pass: pass / mid, stop: stop / mid,
+                                                                            attenuationDB: q.attenuationDB)) != nil {
+                    best = (1, [first, second])
+                }
+            }
         }
-        guard inputRate > outputRate else { return Plan(decimation: 1, stages: [single()]) }
-        var best = Plan(decimation: 1, stages: [single()])
-        var bestCost = best.stages[0].costPerSecond
-        var d = 2
-        // The intermediate rate must stay at or above the output rate, and the first
-        // stage's stopband (intermediate rate - stop) must lie above the passband.
-        while Double(inputRate) / Double(d) >= Double(outputRate) && Double(inputRate) / Double(d) - stop > pass * 1.05 {
-            let mid = Double(inputRate) / Double(d)
-            let first = PolyphaseStage(inNumerator: d, outDenominator: 1, inputRate: Double(inputRate),
-                                       pass: pass, stop: mid - stop, attenuationDB: q.attenuationDB, advance: advance,
-                                       kernels: kernels)
-            let second = PolyphaseStage(inNumerator: inputRate, outDenominator: outputRate * d, inputRate: mid,
-                                        pass: pass, stop: stop, attenuationDB: q.attenuationDB, kernels: kernels)
-            let cost = first.costPerSecond + second.costPerSecond
-            if cost < bestCost { bestCost = cost; best = Plan(decimation: d, stages: [first, second]) }
-            d += 1
-        }
-        // Or: a wide rational first stage to 4/3 of the output rate, then an equiripple
-        // sharp stage with three phases (x3/4), a third shorter than the Kaiser one.
-        let mid = Double(outputRate) * 4 / 3
-        // (A custom quality whose design fails keeps the Kaiser plans.)
-        if Double(inputRate) > mid && mid - stop > pass * 1.05,
-           EquirippleDesign.prototype(PolyphaseStage.equirippleSpec(phases: 3, pass: pass / mid, stop: stop / mid,
-                                                                    attenuationDB: q.attenuationDB)) != nil {
-            let first = PolyphaseStage(inNumerator: inputRate * 3, outDenominator: outputRate * 4, inputRate: Double(inputRate),
-                                       pass: pass, stop: mid - stop, attenuationDB: q.attenuationDB, advance: advance,
-                                       kernels: kernels)
-            let second = PolyphaseStage(inNumerator: 4, outDenominator: 3, inputRate: mid, pass: pass, stop: stop,
-                                        attenuationDB: q.attenuationDB, design: .equiripple, kernels: kernels)
-            if first.costPerSecond + second.costPerSecond < bestCost { best = Plan(decimation: 1, stages: [first, second]) }
-        }
-        return best
+        return Plan(decimation: best.decimation, stages: best.shapes.map { PolyphaseStage($0, kernels: kernels) })
     }
 }
 
@@ -271,47 +271,82 @@ final class PolyphaseStage: CustomStringConvertible {
     }
 
     /// Multiply-adds per second of this stage's output.
-    var costPerSecond: Double {
-        let outRate = inputRate * Double(phasesL) / Double(stepM)
-        return outRate * Double(stride) * (kernel == .exact ? 1 : 2)
+    let costPerSecond: Double
+
+    /// What a stage is without its filter table: enough to cost it (the planner compares
+    /// candidates by this, designing only the stages it picks) and to design it.
+    struct Shape {
+        let stepM: Int, phasesL: Int, halfLength: Int, stride: Int
+        let kernel: Kernel
+        let design: Design
+        let inputRate: Double, pass: Double, stop: Double, attenuationDB: Double
+        /// Start offset in input samples, as a whole number of phases (the advance).
+        let start: Int
+
+        init(inNumerator: Int, outDenominator: Int, inputRate: Double, pass: Double, stop: Double, attenuationDB: Double,
+             advance: (Int, Int) = (0, 1), design: Design = .kaiser) {
+            let g = gcd(inNumerator, outDenominator)
+            // Scale the phase count so the start offset (a fraction of an input sample) is a whole phase.
+            let a = gcd(advance.0, advance.1)
+            let advanceDen = advance.1 / max(a, 1), advanceNum = advance.0 / max(a, 1)
+            let scale = advanceDen / gcd(outDenominator / g, advanceDen)
+            stepM = inNumerator / g * scale
+            phasesL = outDenominator / g * scale
+            self.inputRate = inputRate
+            self.pass = pass
+            self.stop = stop
+            self.attenuationDB = attenuationDB
+            self.design = design
+            let transition = (stop - pass) / inputRate                  // cycles per input sample
+            switch design {
+            case .kaiser:
+                let taps = (attenuationDB - 7.95) / (2.285 * 2 * Double.pi * transition) + 1
+                halfLength = max(2, Int(ceil(taps / 2)))
+                stride = (2 * halfLength + 15) / 16 * 16   // the kernels take multiples of 16
+            case .equiripple:
+                let spec = PolyphaseStage.equirippleSpec(phases: phasesL, pass: pass / inputRate, stop: stop / inputRate,
+                                                         attenuationDB: attenuationDB)
+                halfLength = (spec.halfOrder + 1) / phasesL
+                stride = 2 * halfLength
+            }
+            kernel = phasesL * stride <= PolyphaseStage.maxExactTable ? .exact : .interpolated
+            start = advanceNum * phasesL / advanceDen
+        }
+
+        /// Multiply-adds per second of this stage's output.
+        var costPerSecond: Double {
+            let outRate = inputRate * Double(phasesL) / Double(stepM)
+            return outRate * Double(stride) * (kernel == .exact ? 1 : 2)
+        }
     }
 
-    init(inNumerator: Int, outDenominator: Int, inputRate: Double, pass: Double, stop: Double, attenuationDB: Double,
-         advance: (Int, Int) = (0, 1), design: Design = .kaiser, kernels: FilterKernelSet = .active) {
+    convenience init(inNumerator: Int, outDenominator: Int, inputRate: Double, pass: Double, stop: Double, attenuationDB: Double,
+                     advance: (Int, Int) = (0, 1), design: Design = .kaiser, kernels: FilterKernelSet = .active) {
+        self.init(Shape(inNumerator: inNumerator, outDenominator: outDenominator, inputRate: inputRate, pass: pass, stop: stop,
+                        attenuationDB: attenuationDB, advance: advance, design: design), kernels: kernels)
+    }
+
+    /// Builds the stage of a shape, designing its filter table (or taking it from the cache).
+    init(_ shape: Shape, kernels: FilterKernelSet = .active) {
         self.kernels = kernels
-        self.design = design
-        let g = gcd(inNumerator, outDenominator)
-        // Scale the phase count so the start offset (a fraction of an input sample) is a whole phase.
-        let a = gcd(advance.0, advance.1)
-        let advanceDen = advance.1 / max(a, 1), advanceNum = advance.0 / max(a, 1)
-        let scale = advanceDen / gcd(outDenominator / g, advanceDen)
-        stepM = inNumerator / g * scale
-        phasesL = outDenominator / g * scale
-        self.inputRate = inputRate
-        self.pass = pass
-        self.stop = stop
-        let transition = (stop - pass) / inputRate                  // cycles per input sample
-        switch design {
-        case .kaiser:
-            let taps = (attenuationDB - 7.95) / (2.285 * 2 * Double.pi * transition) + 1
-            halfLength = max(2, Int(ceil(taps / 2)))
-            stride = (2 * halfLength + 15) / 16 * 16   // the kernels take multiples of 16
-        case .equiripple:
-            let spec = Self.equirippleSpec(phases: phasesL, pass: pass / inputRate, stop: stop / inputRate,
-                                           attenuationDB: attenuationDB)
-            halfLength = (spec.halfOrder + 1) / phasesL
-            stride = 2 * halfLength
-        }
-        kernel = phasesL * stride <= Self.maxExactTable ? .exact : .interpolated
+        design = shape.design
+        stepM = shape.stepM
+        phasesL = shape.phasesL
+        halfLength = shape.halfLength
+        stride = shape.stride
+        kernel = shape.kernel
+        inputRate = shape.inputRate
+        pass = shape.pass
+        stop = shape.stop
         let key = FilterTableKey(phases: phasesL, kernelExact: kernel == .exact, halfLength: halfLength, stride: stride,
-                                 attenuation: attenuationDB, method: design, pass: pass / inputRate, stop: stop / inputRate)
+                                 attenuation: shape.attenuationDB, method: design, pass: pass / inputRate, stop: stop / inputRate)
         table = FilterTableKey.cached(key)
         // History: H - 1 zeros stand for the samples before the start, so output 0 is centred on input 0.
         buffer = [Float](repeating: 0, count: halfLength - 1)
         bufferStart = -(halfLength - 1)
-        let start = advanceNum * phasesL / advanceDen
-        pos = start / phasesL
-        phase = start % phasesL
+        pos = shape.start / phasesL
+        phase = shape.start % phasesL
+        costPerSecond = shape.costPerSecond
     }
 
     /// The prototype of an equiripple stage with L = `phases` and band edges in cycles per
@@ -402,16 +437,47 @@ struct FilterTableKey: Hashable {
     let method: PolyphaseStage.Design
     let pass: Double, stop: Double   // band edges in cycles per input sample
 
-    nonisolated(unsafe) private static var cache: [FilterTableKey: [Float]] = [:]
+    /// Designed tables, most recently used last, at most ``cacheLimit`` bytes of them.
+    nonisolated(unsafe) private static var cache: [(key: FilterTableKey, table: [Float])] = []
+    nonisolated(unsafe) private static var cacheBytes = 0
     private static let lock = NSLock()
+    /// Enough for every table of a batch over the common rates at two output rates; a
+    /// stream of odd rates evicts the oldest instead of growing without end.
+    static let cacheLimit = 16 << 20
 
+    /// The table for `key`, designed once and shared. The design runs without the lock
+    /// held, so one slow design never stalls other threads' lookups.
     static func cached(_ key: FilterTableKey) -> [Float] {
-        lock.lock(); defer { lock.unlock() }
-        if let t = cache[key] { return t }
+        lock.lock()
+        if let i = cache.firstIndex(where: { $0.key == key }) {
+            let hit = cache.remove(at: i)
+            cache.append(hit)
+            lock.unlock()
+            return hit.table
+        }
+        lock.unlock()
         let t = key.design()
-        cache[key] = t
+        lock.lock(); defer { lock.unlock() }
+        if let i = cache.firstIndex(where: { $0.key == key }) { return cache[i].table }   // designed meanwhile elsewhere
+        let bytes = t.count * MemoryLayout<Float>.size
+        guard bytes <= cacheLimit else { return t }
+        cache.append((key, t))
+        cacheBytes += bytes
+        while cacheBytes > cacheLimit, let oldest = cache.first {
+            cacheBytes -= oldest.table.count * MemoryLayout<Float>.size
+            cache.removeFirst()
+        }
         return t
     }
+
+    /// Tables kept now whose filters have this stopband attenuation (for tests).
+    static func cachedCount(attenuation: Double) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        return cache.filter { $0.key.attenuation == attenuation }.count
+    }
+
+    /// Bytes of tables kept now (for tests).
+    static var cachedBytes: Int { lock.lock(); defer { lock.unlock() }; return cacheBytes }
 
     func design() -> [Float] {
         method == .equiripple ? equiripple() : kaiser()

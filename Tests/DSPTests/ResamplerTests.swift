@@ -118,6 +118,17 @@ struct ResamplerTests {
         #expect(Signal.run(r, x) == x)
     }
 
+    @Test("planning designs only the stages it picks; the table cache stays bounded for any rate")
+    func planningCost() {
+        // An attenuation no other test uses, so the count below is this test's alone.
+        let q = ResamplerQuality(passbandEdge: 0.95, stopbandEdge: 1.0, attenuationDB: 97.25)
+        let r = PolyphaseResampler(inputRate: 44101, outputRate: 8000, quality: q)
+        #expect(r.stageDescription.contains("->"), "a two-stage plan: \(r.stageDescription)")
+        #expect(FilterTableKey.cachedCount(attenuation: 97.25) == 2, "only the two chosen stages were designed")
+        for rate in stride(from: 20011, to: 768_000, by: 37_013) { _ = PolyphaseResampler(inputRate: rate, outputRate: 8000) }
+        #expect(FilterTableKey.cachedBytes <= FilterTableKey.cacheLimit)
+    }
+
     /// Which plan is cheaper is the benchmark's to show (Benchmarks/DSPBenchmarks); this
     /// checks the plan's shape for the common rates.
     @Test("common rates get a wide first stage to 4/3 of 8 kHz and the equiripple sharp stage")
