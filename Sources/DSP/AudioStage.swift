@@ -1,5 +1,28 @@
-/// The shape of every processing stage, after sox's effects chain: take a block,
-/// give a block, drain at the end. The pipeline is a list of these.
+/// The format of the blocks flowing between stages.
+public struct StageFormat: Sendable, Equatable {
+    /// Frames per second.
+    public var rate: Int
+    /// Interleaved channels per frame.
+    public var channels: Int
+    public init(rate: Int, channels: Int) {
+        self.rate = rate
+        self.channels = channels
+    }
+}
+
+/// What a stage found or did, for the conversion's report. Typed, so nothing reads text.
+public enum StageReport: Sendable, Equatable {
+    /// NaN or infinite samples replaced (``NonFiniteGuard``).
+    case nonFinite(replaced: Int)
+    /// Samples beyond full scale and the peak (``OverCounter``).
+    case overs(count: Int, peak: Float)
+    /// Levels of the decoded input (``LevelMeter``).
+    case levels(LevelMeter.Levels)
+}
+
+/// The shape of every processing stage, after sox's effects chain: start with the input
+/// format (and say what comes out), take a block, give a block, drain at the end, report.
+/// The pipeline is a list of these.
 ///
 /// Blocks are interleaved float frames (full scale ±1.0) with the stage's input
 /// channel count; output is appended to the caller's array so stages can keep
@@ -9,10 +32,44 @@ public protocol AudioStage: AnyObject {
     var inputChannels: Int { get }
     /// Channel count the stage produces.
     var outputChannels: Int { get }
+    /// Called once before the first block with the format that will arrive; returns the
+    /// format the stage gives (a resampler changes the rate, a mixer the channels).
+    /// Throws when the stage cannot take that format.
+    func start(_ input: StageFormat) throws -> StageFormat
     /// Processes one block and appends whatever output is ready to `output`.
     func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float])
     /// Signals the end of input and appends everything the stage still holds.
     func drain(into output: inout [Float])
+    /// What the stage found, once drained (nil when it has nothing to say).
+    var report: StageReport? { get }
+}
+
+/// A stage that must see the whole input before it gives its first block (loudness
+/// normalization, trimming the end): the executor feeds it every block through `measure`
+/// first, then replays the same blocks through `process`.
+public protocol MeasuringStage: AudioStage {
+    /// Sees one block of the first pass.
+    func measure(_ input: UnsafeBufferPointer<Float>)
+    /// The first pass has ended; `process` calls follow.
+    func finishMeasuring()
+}
+
+/// Errors a stage raises when it starts.
+public struct StageError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension AudioStage {
+    /// Default: the channel count changes as declared, the rate does not.
+    public func start(_ input: StageFormat) throws -> StageFormat {
+        guard input.channels == inputChannels else {
+            throw StageError("\(type(of: self)) takes \(inputChannels) channel(s), not \(input.channels)")
+        }
+        return StageFormat(rate: input.rate, channels: outputChannels)
+    }
+
+    public var report: StageReport? { nil }
 }
 
 /// Runs blocks through a list of stages, reusing two scratch buffers.

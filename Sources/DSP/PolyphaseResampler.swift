@@ -60,7 +60,7 @@ public final class PolyphaseResampler: AudioStage {
 
     private let stages: [PolyphaseStage]
     private var scratch: [Float] = []
-    private let counter = FrameCounter()
+    private var received = 0
     private var emitted = 0
     private var detached = false
     /// The exact number of output frames the whole stream gives, when the input's length
@@ -94,6 +94,14 @@ public final class PolyphaseResampler: AudioStage {
         stages = plan.stages
     }
 
+    /// Takes mono at `inputRate` and gives mono at `outputRate`.
+    public func start(_ input: StageFormat) throws -> StageFormat {
+        guard input == StageFormat(rate: inputRate, channels: 1) || (detached && input.channels == 1) else {
+            throw StageError("the resampler was planned for mono at \(inputRate) Hz, not \(input.channels) ch at \(input.rate) Hz")
+        }
+        return StageFormat(rate: outputRate, channels: 1)
+    }
+
     /// Multiply-adds per second of input audio for this configuration (the cost model).
     public var costPerSecond: Double { stages.reduce(0) { $0 + $1.costPerSecond } }
 
@@ -113,11 +121,12 @@ public final class PolyphaseResampler: AudioStage {
 
     /// Hands the pre-decimation stage out, to run elsewhere (another thread) before this
     /// resampler, which from then on takes that stage's output. Nil when there is none.
-    /// The resampler still counts the original input, so its output length stays exact.
+    /// The resampler then no longer sees the original input's length: whoever detaches it
+    /// sets ``expectedOutputFrames`` before draining.
     public func detachPreDecimator() -> AudioStage? {
         guard stages.count == 2, !detached else { return nil }
         detached = true
-        return PreDecimator(stage: stages[0], counter: counter)
+        return PreDecimator(stage: stages[0])
     }
 
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
@@ -127,7 +136,7 @@ public final class PolyphaseResampler: AudioStage {
             emitted += output.count - before
             return
         }
-        counter.frames += input.count
+        received += input.count
         if stages.isEmpty { output.append(contentsOf: input); emitted += input.count; return }
         let before = output.count
         if stages.count == 1 {
@@ -141,8 +150,9 @@ public final class PolyphaseResampler: AudioStage {
     }
 
     public func drain(into output: inout [Float]) {
+        precondition(!detached || expectedOutputFrames != nil, "a resampler whose first stage runs elsewhere needs expectedOutputFrames")
         let total = expectedOutputFrames
-            ?? PolyphaseResampler.outputLength(inputFrames: counter.frames, inputRate: inputRate, outputRate: outputRate)
+            ?? PolyphaseResampler.outputLength(inputFrames: received, inputRate: inputRate, outputRate: outputRate)
         guard !stages.isEmpty else {
             // Identity (the same rate, no delay): the expected length is the input's.
             if total > emitted { output.append(contentsOf: repeatElement(0, count: total - emitted)); emitted = total }
@@ -211,23 +221,22 @@ public final class PolyphaseResampler: AudioStage {
     }
 }
 
-/// Input frames seen by a resampler, shared with its detached pre-decimator.
-final class FrameCounter: @unchecked Sendable { var frames = 0 }
-
 /// A resampler's first stage running on its own (see `detachPreDecimator()`).
 final class PreDecimator: AudioStage {
     let inputChannels = 1
     let outputChannels = 1
     private let stage: PolyphaseStage
-    private let counter: FrameCounter
 
-    init(stage: PolyphaseStage, counter: FrameCounter) {
-        self.stage = stage
-        self.counter = counter
+    init(stage: PolyphaseStage) { self.stage = stage }
+
+    func start(_ input: StageFormat) throws -> StageFormat {
+        guard input.channels == 1, Double(input.rate) == stage.inputRate else {
+            throw StageError("the pre-decimator was planned for mono at \(Int(stage.inputRate)) Hz")
+        }
+        return StageFormat(rate: Int((stage.inputRate * Double(stage.phasesL) / Double(stage.stepM)).rounded()), channels: 1)
     }
 
     func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
-        counter.frames += input.count
         stage.process(input, into: &output, limit: .max)
     }
 

@@ -8,6 +8,8 @@ public final class NonFiniteGuard: AudioStage {
 
     public init(channels: Int) { inputChannels = channels }
 
+    public var report: StageReport? { .nonFinite(replaced: replaced) }
+
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
         let start = output.count
         output.append(contentsOf: input)
@@ -36,6 +38,8 @@ public final class OverCounter: AudioStage {
     public private(set) var peak: Float = 0
 
     public init() {}
+
+    public var report: StageReport? { .overs(count: overs, peak: peak) }
 
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
         let (p, n) = BitScan.peakAndOvers(input)

@@ -108,9 +108,9 @@ public enum ConversionError: Error, CustomStringConvertible, Equatable {
 
 /// Decodes an input once and writes every requested prompt format from it.
 ///
-/// The chain: decoder -> NonFiniteGuard -> ChannelMixer -> (per output rate)
-/// PolyphaseResampler -> OverCounter -> writers. Memory is a few blocks, whatever the
-/// input's length.
+/// The plan (``Planner``): decoder -> ChannelMixer -> NonFiniteGuard -> (per output rate)
+/// PolyphaseResampler -> OverCounter -> writers, run by ``PlanExecutor``. Memory is a few
+/// blocks, whatever the input's length.
 public enum Converter {
     public static func convert(input: String, outputs: [OutputTarget], options: ConversionOptions = ConversionOptions()) throws -> ConversionReport {
         guard !outputs.isEmpty else { throw ConversionError.usage("no output given") }
@@ -152,92 +152,31 @@ public enum Converter {
         }
     }
 
-    private struct Branch {
-        let rate: Int
-        let resampler: PolyphaseResampler
-        let chain: StageChain
-        let overs: OverCounter
-        let writers: [PromptWriter]
-        var frames = 0
-    }
-
     private static func run(source: AudioSource, input: String, writers: [PromptWriter], options: ConversionOptions) throws -> ConversionReport {
-        let channels = source.channels
-        let mode: ChannelMixer.Mode = options.channel.map { .pick($0 - 1) } ?? .mean
-        // Mix first, then guard: a NaN or infinity in any channel survives the mean, and
-        // the guard then scans one channel instead of all.
-        let guardStage = NonFiniteGuard(channels: 1)
-        var frontStages: [AudioStage] = [ChannelMixer(channels: channels, mode: mode), guardStage]
-        var branches: [Branch] = []
-        let rates = Set(writers.map(\.format.sampleRate)).sorted()
-        for rate in rates {
-            let overs = OverCounter()
-            let resampler = PolyphaseResampler(inputRate: source.sampleRate, outputRate: rate,
-                                               quality: options.quality,
-                                               advance: (source.stream.delay.numerator, source.stream.delay.denominator))
-            // One output rate and cheap decoding (PCM): the resampler's first stage joins the
-            // decoder thread, balancing the two cores. For MP3 the decoder is the heavy side
-            // already (30-minute MP3 to .alaw: 1.62 s with the split, 1.39 s without).
-            if options.decodeAhead, rates.count == 1, !source.stream.codec.isCompressed, let pre = resampler.detachPreDecimator() { frontStages.append(pre) }
-            branches.append(Branch(rate: rate, resampler: resampler, chain: StageChain([resampler, overs]), overs: overs,
-                                   writers: writers.filter { $0.format.sampleRate == rate }))
-        }
-        let front = StageChain(frontStages)
-
-        var out: [Float] = []
-        var inputFrames = 0
-
-        func emit(_ b: inout Branch, _ samples: [Float]) throws {
-            try samples.withUnsafeBufferPointer { s in for w in b.writers { try w.write(s) } }
-            b.frames += samples.count
-        }
-
-        let decoder: BlockProducer = options.decodeAhead
-            ? ReadAhead(source: source, front: front, blockFrames: options.blockFrames)
-            : InlineBlocks(source: source, front: front, blockFrames: options.blockFrames)
-        do {
-            while let (mono, n) = try decoder.next() {
-                inputFrames += n
-                for i in branches.indices {
-                    out.removeAll(keepingCapacity: true)
-                    mono.withUnsafeBufferPointer { branches[i].chain.process($0, into: &out) }
-                    try emit(&branches[i], out)
-                }
-                decoder.recycle(mono)
-            }
-        } catch {
-            decoder.cancel()
-            throw error
-        }
-        // One rule for every output's length: the input's duration at the output rate,
-        // rounded, whatever shortcut decoded it.
-        let duration = source.duration(decodedFrames: inputFrames)
-        for i in branches.indices {
-            branches[i].resampler.expectedOutputFrames =
-                PolyphaseResampler.outputLength(inputFrames: duration.frames, inputRate: duration.rate, outputRate: branches[i].rate)
-            out.removeAll(keepingCapacity: true)
-            branches[i].chain.drain(into: &out)
-            try emit(&branches[i], out)
-        }
-
+        let plan = Planner.conversion(source: source, writers: writers, options: options)
+        let result = try PlanExecutor.run(plan, options: PlanExecutor.Options(decodeAhead: options.decodeAhead, blockFrames: options.blockFrames))
         if options.strict, let t = source.warnings.first(where: \.meansIncompleteInput) {
             throw AudioIOError(.truncated, input, t.message)
         }
         var warnings = source.warnings.map(ConversionWarning.decode)
-        let overs = branches.map(\.overs.overs).max() ?? 0
-        if overs > 0 {
-            warnings.append(.clipped(samples: overs, peak: branches.map(\.overs.peak).max() ?? 1))
+        var overs = 0, peak: Float = 0, nonFinite = 0
+        for report in plan.reports {
+            switch report {
+            case let .overs(count, p): overs = max(overs, count); peak = max(peak, p)
+            case let .nonFinite(replaced): nonFinite += replaced
+            case .levels: break
+            }
         }
-        if guardStage.replaced > 0 {
-            warnings.append(.nonFinite(samples: guardStage.replaced))
-        }
+        if overs > 0 { warnings.append(.clipped(samples: overs, peak: peak)) }
+        if nonFinite > 0 { warnings.append(.nonFinite(samples: nonFinite)) }
         let outputs = writers.map { w in
             ConversionReport.Output(path: w.path, format: w.format,
-                                    frames: branches.first { $0.rate == w.format.sampleRate }?.frames ?? 0, bytes: w.bytesWritten)
+                                    frames: plan.branches.firstIndex { $0.rate == w.format.sampleRate }.map { result.branchFrames[$0] } ?? 0,
+                                    bytes: w.bytesWritten)
         }
         return ConversionReport(input: input, inputFormat: source.formatDescription, inputRate: source.sampleRate,
-                                inputChannels: channels, inputFrames: inputFrames, outputs: outputs,
-                                warnings: warnings, overs: overs, nonFinite: guardStage.replaced)
+                                inputChannels: source.channels, inputFrames: result.inputFrames, outputs: outputs,
+                                warnings: warnings, overs: overs, nonFinite: nonFinite)
     }
 }
 

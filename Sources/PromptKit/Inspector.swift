@@ -41,29 +41,13 @@ public enum Inspector {
             lawMismatch = "the content looks like \(seen.text), not \(stated.text) as the extension says"
         }
         let ch = source.channels
-        var done = 0   // frames before the current block
-        var clipped = 0
-        var peak: Float = 0, sumSquares = 0.0
-        var firstLoud: Int?, lastLoud = -1
-        let silence: Float = 0.001   // -60 dBFS
-        let frames = try source.forEachBlock { block, n in
-            for f in 0..<n {
-                var loud = false
-                for c in 0..<ch {
-                    let x = block[f * ch + c]
-                    let a = x.isFinite ? abs(x) : 1
-                    if a > peak { peak = a }
-                    if a >= clippingThreshold { clipped += 1 }
-                    if a > silence { loud = true }
-                    sumSquares += Double(a) * Double(a)
-                }
-                if loud {
-                    if firstLoud == nil { firstLoud = done + f }
-                    lastLoud = done + f
-                }
-            }
-            done += n
-        }
+        let meter = LevelMeter(channels: ch, clipLevel: clippingThreshold, silenceLevel: 0.001)   // silence: -60 dBFS
+        let result = try PlanExecutor.run(ConversionPlan(source: source, front: [meter], branches: []),
+                                          options: PlanExecutor.Options(decodeAhead: false, blockFrames: 4096))
+        let frames = result.inputFrames
+        let m = meter.levels
+        let peak = m.peak, sumSquares = m.sumOfSquares, clipped = m.clipped
+        let firstLoud = m.firstLoudFrame, lastLoud = m.lastLoudFrame ?? -1
         let rate = Double(source.sampleRate)
         let total = Double(frames) / rate
         let rms = frames > 0 ? (sumSquares / Double(frames * ch)).squareRoot() : 0

@@ -139,19 +139,15 @@ public enum Verifier {
                 problems.append("the content looks like \(guess.text) but the file says \(law!.text): callers hear loud distortion")
             }
         }
-        var mono: [Float] = []
-        var clipped = 0
-        let mixer = ChannelMixer(channels: source.channels)
-        let guardStage = NonFiniteGuard(channels: 1)
-        let resampler = PolyphaseResampler(inputRate: source.sampleRate, outputRate: 8000)
-        let chain = StageChain([mixer, guardStage, resampler])
-        let frames = try source.forEachBlock { block, _ in
-            for x in block where abs(x) >= clippingThreshold { clipped += 1 }
-            chain.process(block, into: &mono)
-        }
-        chain.drain(into: &mono)
-        return PromptAudio(samples: mono, codes: codes, law: law, clipped: clipped,
-                           seconds: Double(frames) / Double(source.sampleRate), bytes: bytes, problems: problems)
+        // The prompt as callers hear it: mono at 8 kHz, through the same plan as a conversion.
+        let meter = LevelMeter(channels: source.channels, clipLevel: clippingThreshold, silenceLevel: 0)
+        let collector = CollectorSink()
+        let plan = ConversionPlan(source: source, front: Planner.front(channels: source.channels, pick: nil, measuring: [meter]),
+                                  branches: Planner.branches(inputRate: source.sampleRate, delay: source.stream.delay,
+                                                             quality: .telephone, sinks: [(8000, collector)]))
+        let result = try PlanExecutor.run(plan, options: PlanExecutor.Options(decodeAhead: false, blockFrames: 4096))
+        return PromptAudio(samples: collector.samples, codes: codes, law: law, clipped: meter.levels.clipped,
+                           seconds: Double(result.inputFrames) / Double(source.sampleRate), bytes: bytes, problems: problems)
     }
 
     /// Rank of each code among the law's 256 levels, so rank differences count steps.

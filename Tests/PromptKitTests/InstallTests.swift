@@ -155,7 +155,7 @@ struct InstallTests {
     @Test("ownership: files go to --owner (a real user made for the test when running as root)")
     func ownership() throws {
         guard getuid() == 0 else { return }   // only root can give files away
-        let user = "promptct\(Int.random(in: 1000...9999))"
+        let user = "promptct\(getpid() % 10000)"   // unique per run, no randomness
         let add = Process(); add.executableURL = URL(fileURLWithPath: "/usr/sbin/useradd"); add.arguments = ["-M", "-U", "-s", "/usr/sbin/nologin", user]
         try add.run(); add.waitUntilExit()
         try #require(add.terminationStatus == 0, "useradd failed")

@@ -2,20 +2,37 @@ import AudioIO
 import DSP
 import Foundation
 
-/// Decodes on its own thread ahead of the DSP, and runs the first stages of the chain
-/// (mixdown, guards) there too, handing over finished mono blocks through a fixed pool:
-/// the decoder and the resampler then run on two cores at once, and memory stays at
-/// `depth` blocks whatever the input's length.
+/// Where the executor gets its blocks from: the decoder and the front stages, run on a
+/// read-ahead thread or in line.
+protocol BlockProducer: AnyObject {
+    /// The next block of the front chain's output with the input frames it came from (0
+    /// for the drained tail), or nil at the end. A decoder error is thrown after the blocks
+    /// decoded before it.
+    func next() throws -> (samples: [Float], frames: Int)?
+    /// Returns a block once the consumer is done with it.
+    func recycle(_ block: [Float])
+    /// Stops the producer and waits until its thread, if any, has ended.
+    func cancel()
+}
+
+/// Decodes on its own thread ahead of the DSP, and runs the front stages there too,
+/// handing over finished blocks through a fixed pool: the decoder and the resampler then
+/// run on two cores at once, and memory stays at `depth` blocks whatever the input's
+/// length. The thread starts on the first `next()`, and `cancel()` joins it.
 final class ReadAhead: BlockProducer, @unchecked Sendable {
+    // Sendable by hand: the decoder thread owns `source`, `front` and `interleaved`;
+    // everything else is read and written under `condition` only.
     private let source: AudioSource
     private let front: StageChain
     private let blockFrames: Int
     private var interleaved: [Float]
     private let condition = NSCondition()
-    private var filled: [(samples: [Float], frames: Int)] = []   // chain output, input frames it came from
+    private var filled: [(samples: [Float], frames: Int)] = []
     private var pool: [[Float]]
+    private var started = false
     private var finished = false
     private var cancelled = false
+    private var running = false
     private var failure: Error?
 
     init(source: AudioSource, front: StageChain, blockFrames: Int, depth: Int = 4) {
@@ -24,7 +41,20 @@ final class ReadAhead: BlockProducer, @unchecked Sendable {
         self.blockFrames = blockFrames
         interleaved = [Float](repeating: 0, count: blockFrames * source.channels)
         pool = Array(repeating: [], count: depth)
-        let thread = Thread { [self] in self.produce() }
+    }
+
+    private func startIfNeeded() {
+        // Called with `condition` held.
+        guard !started else { return }
+        started = true
+        running = true
+        let thread = Thread { [self] in
+            produce()
+            condition.lock()
+            running = false
+            condition.broadcast()
+            condition.unlock()
+        }
         thread.name = "promptc-decoder"
         thread.start()
     }
@@ -48,54 +78,46 @@ final class ReadAhead: BlockProducer, @unchecked Sendable {
                 condition.lock()
                 filled.append((block, n))
                 if n == 0 { finished = true }
-                condition.signal()
+                condition.broadcast()
                 condition.unlock()
                 if n == 0 { return }
             } catch {
                 condition.lock()
                 failure = error
                 finished = true
-                condition.signal()
+                condition.broadcast()
                 condition.unlock()
                 return
             }
         }
     }
 
-    /// The next block of the front chain's output, with the input frames it came from
-    /// (0 for the drained tail), or nil at the end. A decoder error is thrown after the
-    /// blocks decoded before it.
     func next() throws -> (samples: [Float], frames: Int)? {
         condition.lock()
         defer { condition.unlock() }
+        startIfNeeded()
         while filled.isEmpty && !finished { condition.wait() }
         if !filled.isEmpty { return filled.removeFirst() }
         if let e = failure { throw e }
         return nil
     }
 
-    /// Returns a block to the pool once the DSP is done with it.
     func recycle(_ block: [Float]) {
         condition.lock()
         pool.append(block)
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
-    /// Stops the decoder thread (after an error on the consuming side).
     func cancel() {
         condition.lock()
         cancelled = true
         condition.broadcast()
+        while running { condition.wait() }
         condition.unlock()
     }
-}
 
-/// Where the conversion loop gets its blocks from: a read-ahead thread, or inline.
-protocol BlockProducer: AnyObject {
-    func next() throws -> (samples: [Float], frames: Int)?
-    func recycle(_ block: [Float])
-    func cancel()
+    deinit { cancel() }
 }
 
 /// Decodes and runs the front chain on the caller's thread (batch workers, where the

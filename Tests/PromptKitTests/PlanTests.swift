@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import AudioIO
+import DSP
+@testable import PromptKit
+
+/// A stage that needs the whole input: it scales the signal so that its peak is 0.5.
+final class PeakTo: MeasuringStage {
+    let inputChannels = 1, outputChannels = 1
+    let target: Float
+    private var peak: Float = 0
+    private(set) var gain: Float = 1
+    private(set) var measuredSamples = 0
+    init(_ target: Float = 0.5) { self.target = target }
+    func measure(_ input: UnsafeBufferPointer<Float>) {
+        for x in input { peak = max(peak, abs(x)) }
+        measuredSamples += input.count
+    }
+    func finishMeasuring() { gain = peak > 0 ? target / peak : 1 }
+    func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) { output.append(contentsOf: input.map { $0 * gain }) }
+    func drain(into output: inout [Float]) {}
+}
+
+@Suite("conversion plans")
+struct PlanTests {
+    @Test("a stage that needs the whole input gets it through the spool; the result is the plain conversion times its gain")
+    func measuringStage() throws {
+        let input = fixture("speech/speech-44k-stereo.wav")
+        func run(_ measuring: PeakTo?) throws -> (samples: [Float], result: PlanExecutor.Result) {
+            let source = try AudioDecoder.open(input)
+            let sink = CollectorSink()
+            var front = Planner.front(channels: source.channels, pick: nil)
+            if let m = measuring { front.append(m) }
+            let plan = ConversionPlan(source: source, front: front,
+                                      branches: Planner.branches(inputRate: source.sampleRate, delay: .zero, quality: .telephone,
+                                                                 sinks: [(8000, sink)]))
+            let result = try PlanExecutor.run(plan)
+            return (sink.samples, result)
+        }
+        let plain = try run(nil)
+        let stage = PeakTo(0.5)
+        let scaled = try run(stage)
+        // The independent reference for the gain: the peak of the file's own mono mix.
+        let mono = try decodeMono(input).samples
+        let expectedGain = 0.5 / mono.map { abs($0) }.max()!
+        #expect(abs(stage.gain - expectedGain) < 1e-6)
+        #expect(stage.measuredSamples == mono.count)
+        #expect(scaled.samples.count == plain.samples.count && scaled.result.inputFrames == plain.result.inputFrames)
+        let worst = zip(scaled.samples, plain.samples).map { abs($0 - $1 * stage.gain) }.max() ?? 1
+        #expect(worst < 1e-6, "largest difference from gain x plain: \(worst)")
+        // The spool is unnamed: nothing is left in the temporary folder.
+        let tmp = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).allSatisfy { !$0.hasPrefix(".promptc-spool") })
+    }
+
+    @Test("a plan whose stages do not fit the input's format fails when it starts, before any output")
+    func formatsAreChecked() throws {
+        let source = try AudioDecoder.open(fixture("speech/speech-44k-stereo.wav"))
+        let plan = ConversionPlan(source: source, front: [ChannelMixer(channels: 1)],
+                                  branches: Planner.branches(inputRate: source.sampleRate, delay: .zero, quality: .telephone,
+                                                             sinks: [(8000, CollectorSink())]))
+        #expect(throws: StageError.self) { _ = try PlanExecutor.run(plan) }
+    }
+}
