@@ -69,7 +69,9 @@ public final class OutputFile {
         buffer.reserveCapacity(1 << 16)
     }
 
-    deinit { if !done { abort() } }
+    deinit {
+        if case .published = state { finishPublishing() } else { abort() }
+    }
 
     /// Appends bytes (buffered).
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -114,50 +116,143 @@ public final class OutputFile {
 
     /// Flushes, syncs and renames the temporary file into place.
     public func commit() throws {
+        try prepare()
+        try publish()
+        finishPublishing()
+    }
+
+    // The three steps of a commit, for ``OutputSet``: every file of a set is prepared
+    // (nothing visible changes), then published (renamed into place, the replaced file
+    // kept under a temporary name), then the kept files are dropped; a publish that fails
+    // rolls the others back.
+    private enum State { case writing, prepared, published(kept: String?), finished }
+    private var state = State.writing
+
+    /// Flushes and syncs the temporary file and closes it; the target is not touched yet.
+    func prepare() throws {
+        guard case .writing = state else { return }
         do { try flush() } catch { abort(); throw error }
-        done = true
         guard let tmp = temporaryPath else {
+            done = true
+            state = .finished
             if ownsDescriptor && close(fd) != 0 {
                 throw AudioIOError(.writeFailed, path, "write failed: \(String(cString: strerror(errno)))")
             }
             return
         }
-        defer { if let s = slot { TemporaryFiles.unregister(s) } }
         // Close whether or not fsync worked: a failed sync must not leak the descriptor.
         let synced = fsync(fd) == 0 ? 0 : errno
         let closed = close(fd) == 0 ? 0 : errno
+        done = true
         if synced != 0 || closed != 0 {
             unlink(tmp)
+            if let s = slot { TemporaryFiles.unregister(s); slot = nil }
+            state = .finished
             throw AudioIOError(.writeFailed, path, "write failed: \(String(cString: strerror(synced != 0 ? synced : closed)))")
         }
+        state = .prepared
+    }
+
+    /// Puts the prepared file in place. With overwrite, an existing file is first kept
+    /// under a temporary name (a hard link), so ``rollBack()`` can restore it.
+    func publish() throws {
+        guard case .prepared = state, let tmp = temporaryPath else { return }
         if overwrite {
+            var kept: String?
+            var st = stat()
+            if lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+                let name = tmp + ".old"
+                if link(path, name) == 0 { kept = name; keptSlot = TemporaryFiles.register(name) }
+            }
             if rename(tmp, path) != 0 {
-                let e = errno; unlink(tmp)
+                let e = errno
+                if let k = kept { unlink(k); dropKeptSlot() }
+                discardTemporary()
                 throw AudioIOError(.writeFailed, path, "cannot rename into place: \(String(cString: strerror(e)))")
             }
+            state = .published(kept: kept)
         } else {
             // link() fails if the name appeared meanwhile: never replace without --overwrite.
             if link(tmp, path) != 0 {
-                let e = errno; unlink(tmp)
+                let e = errno
+                discardTemporary()
                 throw AudioIOError(e == EEXIST ? .exists : .writeFailed, path,
                                    e == EEXIST ? "already exists (use --overwrite to replace it)" : "cannot create: \(String(cString: strerror(e)))")
             }
             unlink(tmp)
+            state = .published(kept: nil)
         }
+        if let s = slot { TemporaryFiles.unregister(s); slot = nil }
     }
 
-    /// Discards the temporary file.
+    /// Undoes a publish: the replaced file comes back, or the new one goes.
+    func rollBack() {
+        guard case .published(let kept) = state else { return }
+        if let k = kept { rename(k, path); dropKeptSlot() } else { unlink(path) }
+        state = .finished
+    }
+
+    /// Drops the kept copy of the replaced file.
+    func finishPublishing() {
+        if case .published(let kept?) = state { unlink(kept); dropKeptSlot() }
+        state = .finished
+    }
+
+    private var keptSlot: TemporaryFiles.Slot?
+    private func dropKeptSlot() { if let s = keptSlot { TemporaryFiles.unregister(s); keptSlot = nil } }
+
+    private func discardTemporary() {
+        if let tmp = temporaryPath { unlink(tmp) }
+        if let s = slot { TemporaryFiles.unregister(s); slot = nil }
+        state = .finished
+    }
+
+    /// Discards the temporary file (a prepared one too).
     public func abort() {
+        if case .prepared = state { discardTemporary(); return }
         guard !done else { return }
         done = true
+        state = .finished
         if let tmp = temporaryPath {
             close(fd)
             unlink(tmp)
-            if let s = slot { TemporaryFiles.unregister(s) }
+            if let s = slot { TemporaryFiles.unregister(s); slot = nil }
         } else if ownsDescriptor {
             close(fd)
         }
     }
+}
+
+/// Files that are committed together: all of them appear, or none changes. If one
+/// cannot be put in place, those already placed are rolled back (a replaced file comes
+/// back) before the error is thrown. convert (several -o), batch and install use it.
+public final class OutputSet {
+    private let files: [OutputFile]
+    public init(_ files: [OutputFile]) { self.files = files }
+
+    public func commit() throws {
+        do {
+            for f in files { try f.prepare() }
+        } catch {
+            files.forEach { $0.abort() }
+            throw error
+        }
+        var published: [OutputFile] = []
+        do {
+            for f in files {
+                try f.publish()
+                published.append(f)
+            }
+        } catch {
+            for f in published.reversed() { f.rollBack() }
+            files.forEach { $0.abort() }
+            throw error
+        }
+        for f in files { f.finishPublishing() }
+    }
+
+    /// Discards every file.
+    public func abort() { files.forEach { $0.abort() } }
 }
 
 /// Temporary output files in flight, removed by a signal handler on SIGINT, SIGTERM or

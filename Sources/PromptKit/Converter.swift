@@ -144,7 +144,9 @@ public enum Converter {
 
         do {
             let report = try run(source: source, input: input, writers: writers, options: options)
-            for w in writers { try w.finish() }
+            for w in writers { try w.finishEncoding() }
+            // All outputs appear together, or none changes.
+            try OutputSet(writers.map(\.output)).commit()
             return report
         } catch {
             writers.forEach { $0.abort() }

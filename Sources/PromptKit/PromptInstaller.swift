@@ -290,7 +290,7 @@ public final class PromptInstaller {
             if link(b.original, b.backup) != 0 { try FileManager.default.copyItem(atPath: b.original, toPath: b.backup) }
         }
         // 3. Rename into place, then remove the replaced siblings.
-        for (out, _) in prepared { try out.commit() }
+        try OutputSet(prepared.map(\.temp)).commit()
         for b in backups where b.removed { unlink(b.original) }
         // 4. Check the asterisk user can read what was installed.
         if let u = uid {

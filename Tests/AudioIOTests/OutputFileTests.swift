@@ -103,6 +103,29 @@ struct OutputFileTests {
             (error as? AudioIOError)?.kind == .unreadable
         }
     }
+
+    @Test("an output set commits all its files or none: a failed rename rolls back what was already replaced")
+    func outputSetRollsBack() throws {
+        let dir = try folder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let a = dir.appendingPathComponent("p.alaw").path, b = dir.appendingPathComponent("p.ulaw").path
+        let c = dir.appendingPathComponent("p.sln").path
+        try Data("old".utf8).write(to: URL(fileURLWithPath: a))
+        let files = try [a, c, b].map { try OutputFile(path: $0, overwrite: true) }
+        for f in files { try f.write([1, 2, 3, 4]) }
+        // The last target turns into a non-empty folder before the commit: its rename fails.
+        try FileManager.default.createDirectory(atPath: b + "/x", withIntermediateDirectories: true)
+        #expect(throws: AudioIOError.self) { try OutputSet(files).commit() }
+        #expect(FileManager.default.contents(atPath: a) == Data("old".utf8), "the replaced file is back")
+        #expect(!FileManager.default.fileExists(atPath: c), "the new file is gone")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["p.alaw", "p.ulaw"], "no temporary files")
+        // And when every rename works, all appear and nothing else is left.
+        try FileManager.default.removeItem(atPath: b)
+        let again = try [a, c, b].map { try OutputFile(path: $0, overwrite: true) }
+        for f in again { try f.write([5]) }
+        try OutputSet(again).commit()
+        #expect([a, b, c].allSatisfy { FileManager.default.contents(atPath: $0) == Data([5]) })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 3)
+    }
 }
 
 /// Bytes handed from a reader thread to the test.

@@ -45,8 +45,8 @@ final class G711Writer: PromptWriter {
         }
     }
 
-    func finish() throws { try file.commit() }
-    func abort() { file.abort() }
+    var output: OutputFile { file }
+    func finishEncoding() throws {}
 }
 
 

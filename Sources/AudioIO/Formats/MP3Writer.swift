@@ -71,7 +71,9 @@ final class MP3Writer: PromptWriter {
         try mp3.withUnsafeBytes { try file.write(UnsafeRawBufferPointer(rebasing: $0[0..<Int(got)])) }
     }
 
-    func finish() throws {
+    var output: OutputFile { file }
+
+    func finishEncoding() throws {
         if mp3.count < 7200 { mp3 = [UInt8](repeating: 0, count: 7200) }
         let got = mp3.withUnsafeMutableBufferPointer { lame_encode_flush(lame, $0.baseAddress, Int32($0.count)) }
         if got > 0 { try mp3.withUnsafeBytes { try file.write(UnsafeRawBufferPointer(rebasing: $0[0..<Int(got)])) } }
@@ -80,8 +82,5 @@ final class MP3Writer: PromptWriter {
             let size = tag.withUnsafeMutableBufferPointer { lame_get_lametag_frame(lame, $0.baseAddress, $0.count) }
             if size > 0 && size <= tag.count { try file.patch(Array(tag[0..<size]), at: 0) }
         }
-        try file.commit()
     }
-
-    func abort() { file.abort() }
 }

@@ -78,13 +78,12 @@ public final class PCM16Writer: PromptWriter {
         dataBytes += samples.count * 2
     }
 
-    public func finish() throws {
+    public var output: OutputFile { file }
+
+    public func finishEncoding() throws {
         if wavHeader && file.isSeekable {
             try file.patch(Self.header(rate: format.sampleRate, dataBytes: dataBytes), at: 0)
         }
-        try file.commit()
     }
-
-    public func abort() { file.abort() }
 }
 

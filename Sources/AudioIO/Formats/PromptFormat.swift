@@ -119,12 +119,24 @@ public protocol PromptWriter: AnyObject {
     var path: String { get }
     /// Appends samples (full scale ±1.0; beyond it they saturate).
     func write(_ samples: UnsafeBufferPointer<Float>) throws
-    /// Finishes the encoding and renames the file into place.
-    func finish() throws
-    /// Gives up: the target is left untouched.
-    func abort()
+    /// Writes what the encoding still holds (a flushed encoder, a header with the final
+    /// length); the file is not in place yet.
+    func finishEncoding() throws
+    /// The file being written, for committing it with others (``OutputSet``).
+    var output: OutputFile { get }
     /// Bytes written so far.
     var bytesWritten: Int64 { get }
+}
+
+extension PromptWriter {
+    /// Finishes the encoding and renames the file into place.
+    public func finish() throws {
+        try finishEncoding()
+        try output.commit()
+    }
+
+    /// Gives up: the target is left untouched.
+    public func abort() { output.abort() }
 }
 
 /// Creates the writer for `format` at `path`.
