@@ -126,7 +126,21 @@ public final class MP3Source: AudioSource {
                 throw AudioIOError(.corrupt, bytes.path, "cannot seek back to the start after indexing")
             }
         }
-        if divisor > 1, bytes.isSeekable { fullRateLength = MP3Source.scannedLength(bytes.path) }
+        if divisor > 1, bytes.isSeekable {
+            // The segment decoder has scanned the stream already: its frame count and the
+            // Info tag's encoder delay and padding give the length. Otherwise (files under
+            // 2 MB) a scan on a full-rate handle is cheap.
+            fullRateLength = segments != nil ? MP3Source.gaplessLength(h) : MP3Source.scannedLength(bytes.path)
+        }
+    }
+
+    /// The gapless length at the stream's own rate of a scanned handle: frames times
+    /// samples per frame, less the Info tag's encoder delay and padding when it has them.
+    static func gaplessLength(_ h: OpaquePointer) -> Int? {
+        let frames = Int(promptc_mpg123_framelength(h)), spf = Int(promptc_mpg123_spf(h))
+        guard frames > 0, spf > 0 else { return nil }
+        let delay = promptc_mpg123_state(h, MPG123_ENC_DELAY), padding = promptc_mpg123_state(h, MPG123_ENC_PADDING)
+        return frames * spf - (delay >= 0 && padding >= 0 ? delay + padding : 0)
     }
 
     /// The gapless length of the stream at its own rate, from a scan of its frame headers

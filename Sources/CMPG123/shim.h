@@ -37,6 +37,11 @@ static inline int promptc_mpg123_set_index(mpg123_handle *h, const off_t *offset
 }
 static inline int promptc_mpg123_scan(mpg123_handle *h) { return mpg123_scan(h); }
 static inline int promptc_mpg123_info(mpg123_handle *h, struct mpg123_frameinfo2 *mi) { return mpg123_info2(h, mi); }
+static inline long promptc_mpg123_state(mpg123_handle *h, enum mpg123_state key) {
+    long val = -1;
+    return mpg123_getstate(h, key, &val, NULL) == MPG123_OK ? val : -1;
+}
+static inline int promptc_mpg123_spf(mpg123_handle *h) { return mpg123_spf(h); }
 static inline int promptc_mpg123_accurate(mpg123_handle *h) {
     long val = 0;
     return mpg123_getstate(h, MPG123_ACCURATE, &val, NULL) == MPG123_OK && val != 0;

@@ -433,4 +433,21 @@ struct ByteSourceTests {
             #expect(abs(measured - declared) < 0.1 / 44100, "measured \(measured * 44100) vs declared \(declared * 44100) samples at 44.1 kHz")
         }
     }
+
+    @Test("a reduced-rate decode reports the length a full-rate decode gives, in one pass and in segments", arguments: [
+        "speech/speech-44k-cbr128.mp3", "speech/speech-44k-vbr.mp3", "speech/speech-48k-abr.mp3", "speech/speech-id3-cover.mp3",
+        "speech/speech-44k-freeformat.mp3", "music/music-44k-cbr128.mp3", "sample/welcome.mp3", "speech/speech-44k-layer2.mp2",
+    ])
+    func reducedRateLength(path: String) throws {
+        let full = try MP3Source(bytes: ByteSource(path: fixture(path)))
+        let frames = try decodeAll(full).count / full.channels
+        for threads in [1, 2] {
+            let hints = MP3DecodeHints(monoMix: true, minimumRate: 11025, threads: threads, segmentFrames: threads > 1 ? 16 : nil)
+            let reduced = try MP3Source(bytes: ByteSource(path: fixture(path)), hints: hints)
+            let decoded = try decodeAll(reduced).count
+            let d = reduced.duration(decodedFrames: decoded)
+            #expect(d.frames == frames && d.rate == full.sampleRate,
+                    "\(path), \(threads) thread(s)\(reduced.decodesInSegments ? ", segments" : ""): \(d) vs \(frames) at \(full.sampleRate) Hz")
+        }
+    }
 }
