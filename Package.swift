@@ -22,7 +22,7 @@ let avx512Settings: [SwiftSetting] = []
 
 let package = Package(
     name: "promptc",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "promptc", targets: ["promptc"]),
         .library(name: "PromptKit", targets: ["PromptKit"]),

@@ -1,5 +1,7 @@
 import CMPG123
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Decodes a seekable MPEG-1 Layer III file on several threads, in segments of whole
 /// MPEG frames, and hands the samples out in order; for an intact stream the output is
@@ -61,7 +63,7 @@ final class MP3SegmentDecoder: @unchecked Sendable {
     private let segmentCount: Int
     private let samplesPerFrame: Int
     private var handedOut = 0              // output frames returned by read()
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var finished: [Int: Segment] = [:]
     /// Sample buffers of segments already handed out, for the workers to fill again: at
     /// most threads + 2 ever exist, and reusing them spares a fresh 512 KiB (page faults,
@@ -95,11 +97,19 @@ final class MP3SegmentDecoder: @unchecked Sendable {
         guard totalFrames > 0 else { return nil }
         segmentCount = (totalFrames + self.segmentFrames - 1) / self.segmentFrames
         self.samplesPerFrame = samplesPerFrame
+        self.setup = setup
+    }
+
+    private let setup: Setup
+    private var workers: [WorkerThread] = []
+
+    /// Starts the workers on the first read, not in the constructor: an opened file that
+    /// is never read costs no threads. Called with `condition` held.
+    private func startWorkers() {
+        guard workers.isEmpty, !stopping else { return }
         running = threads
         for worker in 0..<threads {
-            let thread = Thread { [self] in work(first: worker, setup: setup) }
-            thread.name = "promptc MP3 decoder \(worker + 1)"
-            thread.start()
+            workers.append(WorkerThread { [self] in work(first: worker, setup: setup) })
         }
     }
 
@@ -109,7 +119,9 @@ final class MP3SegmentDecoder: @unchecked Sendable {
         stopping = true
         condition.broadcast()
         while running > 0 { condition.wait() }
+        let started = workers
         condition.unlock()
+        started.forEach { $0.join() }
     }
 
     /// Copies up to `frames` frames out, in stream order; 0 at the end of the stream.
@@ -119,6 +131,7 @@ final class MP3SegmentDecoder: @unchecked Sendable {
         while written < want && !ended {
             if current == nil {
                 condition.lock()
+                startWorkers()
                 while finished[consuming] == nil { condition.wait() }
                 var next = finished.removeValue(forKey: consuming)!
                 condition.unlock()

@@ -1,5 +1,4 @@
 import CMPG123
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +28,7 @@ public struct MP3DecodeHints: Sendable, Equatable {
     /// Full-rate decoding of every channel.
     public static let full = MP3DecodeHints()
     /// Decoder threads that use every core of this machine (for ``threads``).
-    public static let everyCore = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public static let everyCore = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     /// Decoder threads for a pipeline that has work of its own on another thread (the
     /// resampler and the encoder): one more than the cores, so that a decoder takes a core
     /// whenever the pipeline thread waits. Measured on 2 cores, 30-minute MP3 to .alaw:

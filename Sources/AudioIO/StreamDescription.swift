@@ -151,7 +151,7 @@ public enum DecodeWarning: Sendable, Equatable, Codable {
         case let .stoppedEarly(reason):
             "decoding stopped early: \(reason)"
         case let .damagedFrames(at, rate, skipped?, claimedRate, claimedChannels):
-            "damaged data at \(AudioIO.seconds(at, rate)): skipped \(String(format: "%.3f", skipped)) s of frames claiming \(claimedRate) Hz \(claimedChannels) ch"
+            "damaged data at \(AudioIO.seconds(at, rate)): skipped \(formatted("%.3f", skipped)) s of frames claiming \(claimedRate) Hz \(claimedChannels) ch"
         case let .damagedFrames(at, rate, nil, claimedRate, claimedChannels):
             "damaged data at \(AudioIO.seconds(at, rate)): frames claiming \(claimedRate) Hz \(claimedChannels) ch up to the end"
         case let .trailingBytes(n):

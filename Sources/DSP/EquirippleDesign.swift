@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
 
 /// Parks-McClellan (Remez exchange) design of a linear-phase lowpass FIR: the shortest
 /// filter for a given passband ripple and stopband depth, a third shorter than a
@@ -17,7 +20,7 @@ enum EquirippleDesign {
     /// A lowpass specification: `2 * halfOrder + 1` taps, band edges in cycles per sample
     /// (rounded to 12 digits, so that the same design reached through other rates is the
     /// same key), the passband ripple ``passbandRipple`` and a stopband `attenuationDB` deep.
-    struct Spec: Hashable {
+    struct Spec: Hashable, Sendable {
         let halfOrder: Int
         let pass: Double
         let stop: Double
@@ -37,21 +40,19 @@ enum EquirippleDesign {
     /// presets: a design takes about 0.1 s, too long for every short prompt), else designed.
     static func prototype(_ spec: Spec) -> [Double]? {
         if let half = EquirippleTables.prototypes[spec] { return half.reversed() + half.dropFirst() }
-        lock.lock()
-        if let known = designed[spec] { lock.unlock(); return known }
-        lock.unlock()
+        if let known = designed.withLock({ $0[spec] }) { return known }
         // Designed without the lock held: another thread may design the same spec meanwhile,
         // which costs time but never blocks a lookup.
         let taps = lowpass(halfOrder: spec.halfOrder, pass: spec.pass, stop: spec.stop, stopWeight: spec.stopWeight)
-        lock.lock(); defer { lock.unlock() }
-        if designed.count >= 64 { designed.removeAll() }   // custom qualities are few; never grow without end
-        designed[spec] = taps
+        designed.withLock { d in
+            if d.count >= 64 { d.removeAll() }   // custom qualities are few; never grow without end
+            d[spec] = taps
+        }
         return taps
     }
 
     /// Designs made at run time (other specifications than the presets'), failures included.
-    nonisolated(unsafe) private static var designed: [Spec: [Double]?] = [:]
-    private static let lock = NSLock()
+    private static let designed = Mutex<[Spec: [Double]?]>([:])
 
     /// Taps needed for a lowpass with transition `transition` (cycles per sample) and the
     /// given ripples: Kaiser's estimate for equiripple filters, which slightly overstates

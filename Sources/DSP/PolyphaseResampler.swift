@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
 @_exported import CPUFeatures
 
 /// Resampler quality, as a small table in the manner of speexdsp: where the flat
@@ -256,7 +259,7 @@ final class PolyphaseStage: CustomStringConvertible {
 
     /// How the filter is designed: a Kaiser-windowed sinc (closed form, any phase count),
     /// or an equiripple prototype (Parks-McClellan; for the sharp stage's three phases).
-    enum Design: Hashable { case kaiser, equiripple }
+    enum Design: Hashable, Sendable { case kaiser, equiripple }
 
     let stepM: Int          // input samples per L outputs
     let phasesL: Int        // outputs per M input samples
@@ -437,7 +440,7 @@ final class PolyphaseStage: CustomStringConvertible {
 
 /// Identifies a designed filter table; tables are designed once per process and shared
 /// (batch conversions open thousands of resamplers with the same few designs).
-struct FilterTableKey: Hashable {
+struct FilterTableKey: Hashable, Sendable {
     let phases: Int
     let kernelExact: Bool
     let halfLength: Int
@@ -447,9 +450,7 @@ struct FilterTableKey: Hashable {
     let pass: Double, stop: Double   // band edges in cycles per input sample
 
     /// Designed tables, most recently used last, at most ``cacheLimit`` bytes of them.
-    nonisolated(unsafe) private static var cache: [(key: FilterTableKey, table: [Float])] = []
-    nonisolated(unsafe) private static var cacheBytes = 0
-    private static let lock = NSLock()
+    private static let cache = Mutex<(entries: [(key: FilterTableKey, table: [Float])], bytes: Int)>(([], 0))
     /// Enough for every table of a batch over the common rates at two output rates; a
     /// stream of odd rates evicts the oldest instead of growing without end.
     static let cacheLimit = 16 << 20
@@ -457,36 +458,35 @@ struct FilterTableKey: Hashable {
     /// The table for `key`, designed once and shared. The design runs without the lock
     /// held, so one slow design never stalls other threads' lookups.
     static func cached(_ key: FilterTableKey) -> [Float] {
-        lock.lock()
-        if let i = cache.firstIndex(where: { $0.key == key }) {
-            let hit = cache.remove(at: i)
-            cache.append(hit)
-            lock.unlock()
-            return hit.table
+        let hit: [Float]? = cache.withLock { c in
+            guard let i = c.entries.firstIndex(where: { $0.key == key }) else { return nil }
+            let entry = c.entries.remove(at: i)
+            c.entries.append(entry)
+            return entry.table
         }
-        lock.unlock()
+        if let t = hit { return t }
         let t = key.design()
-        lock.lock(); defer { lock.unlock() }
-        if let i = cache.firstIndex(where: { $0.key == key }) { return cache[i].table }   // designed meanwhile elsewhere
-        let bytes = t.count * MemoryLayout<Float>.size
-        guard bytes <= cacheLimit else { return t }
-        cache.append((key, t))
-        cacheBytes += bytes
-        while cacheBytes > cacheLimit, let oldest = cache.first {
-            cacheBytes -= oldest.table.count * MemoryLayout<Float>.size
-            cache.removeFirst()
+        return cache.withLock { c in
+            if let i = c.entries.firstIndex(where: { $0.key == key }) { return c.entries[i].table }   // designed meanwhile elsewhere
+            let bytes = t.count * MemoryLayout<Float>.size
+            guard bytes <= cacheLimit else { return t }
+            c.entries.append((key, t))
+            c.bytes += bytes
+            while c.bytes > cacheLimit, let oldest = c.entries.first {
+                c.bytes -= oldest.table.count * MemoryLayout<Float>.size
+                c.entries.removeFirst()
+            }
+            return t
         }
-        return t
     }
 
     /// Tables kept now whose filters have this stopband attenuation (for tests).
     static func cachedCount(attenuation: Double) -> Int {
-        lock.lock(); defer { lock.unlock() }
-        return cache.filter { $0.key.attenuation == attenuation }.count
+        cache.withLock { c in c.entries.filter { $0.key.attenuation == attenuation }.count }
     }
 
     /// Bytes of tables kept now (for tests).
-    static var cachedBytes: Int { lock.lock(); defer { lock.unlock() }; return cacheBytes }
+    static var cachedBytes: Int { cache.withLock { $0.bytes } }
 
     func design() -> [Float] {
         method == .equiripple ? equiripple() : kaiser()

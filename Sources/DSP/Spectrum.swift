@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Average magnitude spectrum (Welch's method, Hann window, 50% overlap) for plots.
 public enum Spectrum {

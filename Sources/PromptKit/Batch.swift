@@ -1,6 +1,7 @@
 import AudioIO
 import DSP
-import Foundation
+import FoundationEssentials
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,15 +55,10 @@ public struct BatchReport: Sendable, Codable {
 
 /// Converts trees of recordings into mirrored trees of prompts, in parallel and
 /// incrementally (see ``BatchManifest``).
-public final class BatchConverter: @unchecked Sendable {
+public final class BatchConverter: Sendable {
     public let sources: [String]
     public let outputDirectory: String
     public let options: BatchOptions
-    /// Called (under a lock, from worker threads) after each item; for progress output.
-    public var onItem: ((BatchItemReport, _ done: Int, _ total: Int, _ audioSeconds: Double) -> Void)?
-
-    private let lock = NSLock()
-
     public init(sources: [String], outputDirectory: String, options: BatchOptions) {
         self.sources = sources
         self.outputDirectory = outputDirectory.hasSuffix("/") && outputDirectory.count > 1 ? String(outputDirectory.dropLast()) : outputDirectory
@@ -75,28 +71,26 @@ public final class BatchConverter: @unchecked Sendable {
         var givenByName: Bool
     }
 
-    /// What the workers share, behind `lock`.
-    private final class Progress: @unchecked Sendable {
-        var next = 0, done = 0
-        var audioSeconds = 0.0
-        var stop = false
-        var results: [BatchItemReport] = []
+    /// Progress of a run, delivered on the thread that called ``run(progress:)``.
+    public enum Event: Sendable {
+        case item(BatchItemReport, done: Int, total: Int, audioSeconds: Double)
     }
 
-    public func run() throws -> BatchReport {
+    /// Converts everything; `progress` sees each finished input as it comes.
+    public func run(progress: ((Event) -> Void)? = nil) throws -> BatchReport {
         let start = Date()
         // 1. Check the sources and the output folder before anything is created.
         let outAbs = URL(fileURLWithPath: outputDirectory).standardizedFileURL.path
         var sourceIsFolder: [Bool] = []
         for src in sources {
-            var isDir: ObjCBool = false
+            var isDir = false
             guard FileManager.default.fileExists(atPath: src, isDirectory: &isDir) else {
                 throw ConversionError.usage("\(src): no such file or folder")
             }
-            if isDir.boolValue && URL(fileURLWithPath: src).standardizedFileURL.path == outAbs {
+            if isDir && URL(fileURLWithPath: src).standardizedFileURL.path == outAbs {
                 throw ConversionError.usage("\(src): is also the output folder; give another folder with -o (it may be inside the source folder)")
             }
-            sourceIsFolder.append(isDir.boolValue)
+            sourceIsFolder.append(isDir)
         }
         try Self.prepareOutputFolder(outputDirectory)
         var manifest = try BatchManifest.load(outputDirectory)
@@ -110,13 +104,13 @@ public final class BatchConverter: @unchecked Sendable {
                     jobs.append(Job(path: src + "/" + rel, relative: rel, givenByName: false))
                 }
             } else {
-                jobs.append(Job(path: src, relative: (src as NSString).lastPathComponent, givenByName: true))
+                jobs.append(Job(path: src, relative: PathName.lastComponent(src), givenByName: true))
             }
         }
         // Sources that exist, excluded or not: an excluded source's outputs are not orphans.
         let present = Set(jobs.map(\.relative))
         jobs = jobs.filter { j in
-            let name = (j.relative as NSString).lastPathComponent
+            let name = PathName.lastComponent(j.relative)
             let included = options.include.isEmpty || options.include.contains { fnmatch($0, j.relative, 0) == 0 || fnmatch($0, name, 0) == 0 }
             let excluded = options.exclude.contains { fnmatch($0, j.relative, 0) == 0 || fnmatch($0, name, 0) == 0 }
             return included && !excluded
@@ -168,49 +162,86 @@ public final class BatchConverter: @unchecked Sendable {
             }
         }
 
-        // 5. Convert, in parallel: each worker takes the next input until none are left.
+        // 5. Convert, in parallel: each worker takes the next input until none are left and
+        //    posts what happened; this thread hands the events on, so slow progress output
+        //    never holds a worker up.
         let fingerprint = options.fingerprint
-        let progress = Progress()
         let journal = try manifest.openJournal()
         let frozen = manifest
         let work = audio
-        let group = DispatchGroup()
-        for _ in 0..<max(1, min(options.jobs, work.count)) {
-            group.enter()
-            let thread = Thread { [self] in
-                defer { group.leave() }
-                while true {
-                    lock.lock()
-                    if progress.stop || progress.next >= work.count { lock.unlock(); return }
-                    let job = work[progress.next]
-                    progress.next += 1
-                    lock.unlock()
-                    let item = convertOne(job, outputs: outputs(job), manifest: frozen, fingerprint: fingerprint, journal: journal)
-                    lock.lock()
-                    progress.results.append(item)
-                    progress.done += 1
-                    if item.status == .converted { progress.audioSeconds += item.durationSeconds ?? 0 }
-                    if item.status == .failed && options.failFast { progress.stop = true }
-                    onItem?(item, progress.done, work.count, progress.audioSeconds)
-                    lock.unlock()
+        let queue = WorkQueue(count: work.count)
+        let workers = (0..<max(1, min(options.jobs, work.count))).map { _ in
+            WorkerThread { [self] in
+                while let i = queue.take() {
+                    queue.post(convertOne(work[i], outputs: outputs(work[i]), manifest: frozen, fingerprint: fingerprint, journal: journal),
+                               stopAfter: options.failFast)
                 }
             }
-            thread.start()
         }
-        group.wait()
+        var results: [BatchItemReport] = []
+        var audioSeconds = 0.0
+        while let item = queue.nextEvent() {
+            results.append(item)
+            if item.status == .converted { audioSeconds += item.durationSeconds ?? 0 }
+            progress?(.item(item, done: results.count, total: work.count, audioSeconds: audioSeconds))
+        }
+        workers.forEach { $0.join() }
         journal.close()
         try manifest.absorbJournal()
         try manifest.save()
-        items += progress.results.sorted { $0.source < $1.source }
-        return BatchReport(items: items, orphans: orphans, pruned: options.prune, audioSeconds: progress.audioSeconds,
+        items += results.sorted { $0.source < $1.source }
+        return BatchReport(items: items, orphans: orphans, pruned: options.prune, audioSeconds: audioSeconds,
                            wallSeconds: Date().timeIntervalSince(start))
+    }
+
+    /// The inputs still to convert, and the results the workers post.
+    private final class WorkQueue: @unchecked Sendable {
+        // Sendable: every field is read and written under `condition` only.
+        private let condition = Condition()
+        private let count: Int
+        private var next = 0, running = 0, stopped = false
+        private var events: [BatchItemReport] = []
+        private var posted = 0
+
+        init(count: Int) { self.count = count }
+
+        /// The next input's index, or nil when none are left (or after a stop).
+        func take() -> Int? {
+            condition.withLock {
+                guard !stopped, next < count else { return nil }
+                next += 1
+                running += 1
+                return next - 1
+            }
+        }
+
+        func post(_ item: BatchItemReport, stopAfter failFast: Bool) {
+            condition.withLock {
+                events.append(item)
+                running -= 1
+                if item.status == .failed && failFast { stopped = true }
+                condition.broadcast()
+            }
+        }
+
+        /// The next posted result, waiting for one; nil once every taken input has posted
+        /// and no more will be taken.
+        func nextEvent() -> BatchItemReport? {
+            condition.lock(); defer { condition.unlock() }
+            while events.isEmpty {
+                if running == 0 && (stopped || next >= count) { return nil }
+                condition.wait()
+            }
+            posted += 1
+            return events.removeFirst()
+        }
     }
 
     /// Creates the output folder (and its parents) or says in one sentence why it cannot.
     static func prepareOutputFolder(_ path: String) throws {
-        var isDir: ObjCBool = false
+        var isDir = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            if isDir.boolValue { return }
+            if isDir { return }
             throw ConversionError.usage("\(path): is a file, not a folder; batch writes a tree of prompts into a folder (-o DIR)")
         }
         let ext = AudioDecoder.fileExtension(path).lowercased()
@@ -221,7 +252,7 @@ public final class BatchConverter: @unchecked Sendable {
         var d = path
         while !d.isEmpty && d != "/" && !FileManager.default.fileExists(atPath: d) {
             missing.append(d)
-            d = (d as NSString).deletingLastPathComponent
+            d = PathName.deletingLastComponent(d)
         }
         for m in missing.reversed() where mkdir(m, 0o755) != 0 && errno != EEXIST {
             throw ConversionError.usage("\(m): cannot create the output folder: \(String(cString: strerror(errno)))")
@@ -230,7 +261,7 @@ public final class BatchConverter: @unchecked Sendable {
 
     /// The mirrored outputs of one input: its relative path, one extension per format.
     func outputs(_ j: Job) -> [OutputTarget] {
-        let base = (j.relative as NSString).deletingPathExtension
+        let base = PathName.deletingExtension(j.relative)
         return options.formats.map { OutputTarget(path: outputDirectory + "/" + base + "." + $0.fileExtension, format: $0) }
     }
 
@@ -263,7 +294,7 @@ public final class BatchConverter: @unchecked Sendable {
         }
         do {
             for o in outputs {
-                try FileManager.default.createDirectory(atPath: (o.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: PathName.deletingLastComponent(o.path), withIntermediateDirectories: true)
             }
             var c = options.conversion
             c.overwrite = true
@@ -345,18 +376,18 @@ public struct BatchManifest: Sendable {
     func openJournal() throws -> Journal { try Journal(path: journalPath) }
 
     /// Append-only log of finished outputs; one write per line, flushed to disk.
-    final class Journal: @unchecked Sendable {
+    final class Journal: Sendable {
         private let fd: Int32
-        private let lock = NSLock()
+        private let lock = Mutex(())
         init(path: String) throws {
-            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            // Never through a symbolic link planted at the journal's name.
+            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o644)
             if fd < 0 { throw AudioIOError(.writeFailed, path, "cannot open: \(String(cString: strerror(errno)))") }
         }
         func append(_ output: String, _ entry: Entry) {
             guard var line = try? JSONEncoder().encode(JournalLine(output: output, entry: entry)) else { return }
             line.append(UInt8(ascii: "\n"))
-            lock.lock(); defer { lock.unlock() }
-            _ = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+            lock.withLock { _ in _ = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) } }
         }
         func close() { _ = Glibc.close(fd) }
     }

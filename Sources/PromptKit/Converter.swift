@@ -1,5 +1,8 @@
 import AudioIO
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import DSP
 import G711
 
@@ -184,5 +187,5 @@ public enum Converter {
 
 /// "+1.23" style decibels of an amplitude ratio.
 func formatDB(_ ratio: Double) -> String {
-    ratio > 0 ? String(format: "%+.2f", 20 * log10(ratio)) : "-inf"
+    ratio > 0 ? formatted("%+.2f", 20 * log10(ratio)) : "-inf"
 }

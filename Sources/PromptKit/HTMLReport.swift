@@ -1,7 +1,7 @@
 import AudioIO
 import DSP
 import G711
-import Foundation
+import FoundationEssentials
 
 /// The picture of a `verify`: one self-contained HTML page (no network resources) with
 /// the two waveforms aligned, their spectra, the measurements, and both sounds as
@@ -66,7 +66,7 @@ enum HTMLReport {
         <h2>Listen</h2>
         <p>file: <audio controls src="data:audio/wav;base64,\(wavBase64(file))"></audio></p>
         <p>reference: <audio controls src="data:audio/wav;base64,\(wavBase64(reference))"></audio></p>
-        <script type="application/json" id="measurements">\(json.replacingOccurrences(of: "</", with: "<\\/"))</script>
+        <script type="application/json" id="measurements">\(json.replacing("</", with: "<\\/"))</script>
         </body>
         </html>
 
@@ -107,11 +107,11 @@ enum HTMLReport {
     }
 
     static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        s.replacing("&", with: "&amp;").replacing("<", with: "&lt;")
+            .replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
     }
 
     static func fixed(_ v: Double, _ digits: Int, plus: Bool = false) -> String {
-        String(format: plus ? "%+.\(digits)f" : "%.\(digits)f", v)
+        formatted(plus ? "%+.\(digits)f" : "%.\(digits)f", v)
     }
 }

@@ -1,5 +1,5 @@
 import AudioIO
-import Foundation
+import FoundationEssentials
 import G711
 #if canImport(Glibc)
 import Glibc
@@ -17,17 +17,17 @@ public enum AsteriskConfig {
         var values: [String: String] = [:]
         for raw in text.split(whereSeparator: \.isNewline) {
             let line = raw.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
-                .trimmingCharacters(in: .whitespaces) ?? ""
+                .trimmedSpaces() ?? ""
             if line.isEmpty { continue }
             if line.hasPrefix("[") {
                 let name = line.dropFirst().prefix { $0 != "]" }
-                inDirectories = name.trimmingCharacters(in: .whitespaces) == "directories"
+                inDirectories = name.trimmedSpaces() == "directories"
                 continue
             }
             guard inDirectories else { continue }
             let parts = line.contains("=>") ? line.components(separatedBy: "=>") : line.components(separatedBy: "=")
             guard parts.count >= 2 else { continue }
-            values[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1...].joined(separator: "=").trimmingCharacters(in: .whitespaces)
+            values[parts[0].trimmedSpaces()] = parts[1...].joined(separator: "=").trimmedSpaces()
         }
         if let s = values["astsoundsdir"], !s.isEmpty { return s }
         if let d = values["astdatadir"], !d.isEmpty { return d + "/sounds" }
@@ -73,9 +73,9 @@ public enum PromptName {
 
     /// A safe version of a name: lower case, separators as '-', forbidden characters dropped.
     public static func suggest(_ name: String) -> String {
-        var base = (name as NSString).lastPathComponent
+        var base = PathName.lastComponent(name)
         let ext = AudioDecoder.fileExtension(base)
-        if !ext.isEmpty, PromptFormat.forExtension(ext.lowercased()) != nil { base = (base as NSString).deletingPathExtension }
+        if !ext.isEmpty, PromptFormat.forExtension(ext.lowercased()) != nil { base = PathName.deletingExtension(base) }
         var out = ""
         for ch in base.lowercased() {
             if ch.isLetter || ch.isNumber || ch == "-" || ch == "_" || ch == "." { out.append(ch) }
@@ -135,7 +135,7 @@ public final class PromptInstaller {
     ///   (uninstall --manifest); its folder is then the sounds folder.
     public init(options: InstallOptions, manifest: String? = nil) {
         var o = options
-        if let m = manifest { o.soundsDir = (m as NSString).deletingLastPathComponent }
+        if let m = manifest { o.soundsDir = PathName.deletingLastComponent(m) }
         o.soundsDir = Self.absolute(o.soundsDir.isEmpty ? "." : o.soundsDir)
         self.options = o
         manifestPath = manifest.map(Self.absolute) ?? o.soundsDir + "/.promptc-install.json"
@@ -159,15 +159,15 @@ public final class PromptInstaller {
     func plan(_ sources: [String]) throws -> [PromptSource] {
         var expanded: [String] = []
         for s in sources {
-            var isDir: ObjCBool = false
+            var isDir = false
             guard FileManager.default.fileExists(atPath: s, isDirectory: &isDir) else { throw ConversionError.usage("\(s): no such file or folder") }
-            if isDir.boolValue { expanded += FileTree.list(s).map { s + "/" + $0 } } else { expanded.append(s) }
+            if isDir { expanded += FileTree.list(s).map { s + "/" + $0 } } else { expanded.append(s) }
         }
         var prompts: [String: PromptSource] = [:]
         var order: [String] = []
         for path in expanded {
             let ext = AudioDecoder.fileExtension(path)
-            let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            let base = PathName.deletingExtension(PathName.lastComponent(path))
             let name = options.name ?? base
             if prompts[name] == nil { prompts[name] = PromptSource(name: name, recording: nil, files: []); order.append(name) }
             // Raw prompt files are prompts; a WAV is one only if Asterisk can play it as it is,
@@ -206,7 +206,7 @@ public final class PromptInstaller {
             // what it did in the manifest, for uninstall.
             guard !options.dryRun else { continue }
             if m.installs.count == record {
-                m.installs.append(Record(time: ISO8601DateFormatter().string(from: Date()), prompts: []))
+                m.installs.append(Record(time: Date().formatted(.iso8601), prompts: []))
             }
             m.installs[record].prompts.append(done.last!)
             try saveManifest(m)
@@ -226,16 +226,16 @@ public final class PromptInstaller {
         let targets = Set(writes.map(\.path))
         // Existing files of this name in the folder: the same targets (replaced) and siblings.
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.filter {
-            ($0 as NSString).deletingPathExtension == p.name && !$0.hasPrefix(".")
+            PathName.deletingExtension($0) == p.name && !$0.hasPrefix(".")
         }.map { dir + "/" + $0 }.sorted() ?? []
         let replaced = existing.filter { targets.contains($0) }
         let siblings = existing.filter { !targets.contains($0) }
         var warnings: [String] = []
         if !replaced.isEmpty && !options.replace {
-            throw ConversionError.failed("\(p.name): already installed (\(replaced.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))); use --replace to replace it (the old files are kept as a backup)")
+            throw ConversionError.failed("\(p.name): already installed (\(replaced.map { PathName.lastComponent($0) }.joined(separator: ", "))); use --replace to replace it (the old files are kept as a backup)")
         }
         if !siblings.isEmpty {
-            let list = siblings.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
+            let list = siblings.map { PathName.lastComponent($0) }.joined(separator: ", ")
             warnings.append(options.replace ? "removed sibling formats Asterisk might pick instead: \(list) (backed up)"
                                             : "other formats of '\(p.name)' stay in \(dir): \(list); Asterisk may play them instead (use --replace to remove them)")
         }
@@ -259,10 +259,10 @@ public final class PromptInstaller {
                 defer { try? FileManager.default.removeItem(atPath: scratch) }
                 var c = options.conversion
                 c.overwrite = true
-                _ = try Converter.convert(input: recording, outputs: writes.map { OutputTarget(path: scratch + "/" + ($0.path as NSString).lastPathComponent, format: $0.format) }, options: c)
+                _ = try Converter.convert(input: recording, outputs: writes.map { OutputTarget(path: scratch + "/" + PathName.lastComponent($0.path), format: $0.format) }, options: c)
                 for w in writes {
                     let out = try OutputFile(path: w.path, overwrite: true)
-                    var bytes = try ByteSource(path: scratch + "/" + (w.path as NSString).lastPathComponent).readAll()
+                    var bytes = try ByteSource(path: scratch + "/" + PathName.lastComponent(w.path)).readAll()
                     if w.format == .wav { bytes = Self.padForAsterisk(bytes) }
                     try out.write(bytes)
                     prepared.append((out, w.path))
@@ -286,7 +286,7 @@ public final class PromptInstaller {
         // 2. Back up what is replaced or removed (hard links: the originals stay in place
         //    until the new files are renamed over them, so no reader ever finds nothing).
         for b in backups {
-            try FileManager.default.createDirectory(atPath: (b.backup as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: PathName.deletingLastComponent(b.backup), withIntermediateDirectories: true)
             if link(b.original, b.backup) != 0 { try FileManager.default.copyItem(atPath: b.original, toPath: b.backup) }
         }
         // 3. Rename into place, then remove the replaced siblings.
@@ -382,9 +382,9 @@ public final class PromptInstaller {
             var rel = stored
             if m.version == nil {
                 // Version 1 stored paths as typed: keep the part below the sounds folder.
-                if backup, let r = stored.range(of: "/.promptc-backup/") { rel = String(stored[stored.index(after: r.lowerBound)...]) }
+                if backup, let r = stored.firstRange(of: "/.promptc-backup/") { rel = String(stored[stored.index(after: r.lowerBound)...]) }
                 else if !backup {
-                    rel = [p.lang, p.subdir, (stored as NSString).lastPathComponent].filter { !$0.isEmpty }.joined(separator: "/")
+                    rel = [p.lang, p.subdir, PathName.lastComponent(stored)].filter { !$0.isEmpty }.joined(separator: "/")
                 }
             }
             let parts = rel.split(separator: "/")
@@ -448,7 +448,7 @@ public final class PromptInstaller {
         var d = dir
         while !FileManager.default.fileExists(atPath: d) && d != "/" && !d.isEmpty {
             missing.append(d)
-            d = (d as NSString).deletingLastPathComponent
+            d = PathName.deletingLastComponent(d)
         }
         for m in missing.reversed() {
             if mkdir(m, 0o755) != 0 && errno != EEXIST { throw AudioIOError(.writeFailed, m, "cannot create: \(String(cString: strerror(errno)))") }
@@ -478,10 +478,10 @@ public enum PromptCheck {
             return mode & bits.2 != 0
         }
         guard allows(path, (0o400, 0o040, 0o004)) else { return false }
-        var d = (path as NSString).deletingLastPathComponent
+        var d = PathName.deletingLastComponent(path)
         while !d.isEmpty && d != "/" {
             if !allows(d, (0o100, 0o010, 0o001)) { return false }
-            d = (d as NSString).deletingLastPathComponent
+            d = PathName.deletingLastComponent(d)
         }
         return true
     }

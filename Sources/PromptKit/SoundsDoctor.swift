@@ -1,6 +1,6 @@
 import AudioIO
 import DSP
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +33,7 @@ public enum SoundsDoctor {
         for rel in files {
             let path = sounds + "/" + rel
             let ext = AudioDecoder.fileExtension(rel)
-            let base = (rel as NSString).deletingPathExtension
+            let base = PathName.deletingExtension(rel)
             if ext != ext.lowercased() && known(ext.lowercased()) {
                 findings.append(.init(file: path, problem: "upper-case extension .\(ext): Asterisk only looks for lower-case ones",
                                       fix: "mv '\(path)' '\(sounds)/\(base).\(ext.lowercased())'"))
@@ -50,7 +50,7 @@ public enum SoundsDoctor {
             }
             guard let format = PromptFormat.forExtension(ext) else { continue }   // gsm and the like: not inspected
             if let problem = try? PromptCheck.formatProblem(path, format: format) {
-                findings.append(.init(file: path, problem: problem.message, fix: "promptc install --replace <the recording> --name \((base as NSString).lastPathComponent)"))
+                findings.append(.init(file: path, problem: problem.message, fix: "promptc install --replace <the recording> --name \(PathName.lastComponent(base))"))
                 continue
             }
             guard let i = info(rel) else {
@@ -58,21 +58,21 @@ public enum SoundsDoctor {
                 continue
             }
             if i.frames == 0 || i.rmsDBFS < -60 {
-                findings.append(.init(file: path, problem: i.frames == 0 ? "empty" : String(format: "near-silent (RMS %.1f dBFS)", i.rmsDBFS),
+                findings.append(.init(file: path, problem: i.frames == 0 ? "empty" : formatted("near-silent (RMS %.1f dBFS)", i.rmsDBFS),
                                       fix: "reinstall it from the recording"))
             } else if i.clippedSamples > max(3, i.frames / 1000) {
                 findings.append(.init(file: path, problem: "clipped: \(i.clippedSamples) samples at full scale",
                                       fix: "lower the level of the recording and reinstall"))
             }
             if format == .sln16 || format == .wav16, let share = highBandShare(path), share < 1e-5 {
-                findings.append(.init(file: path, problem: String(format: "nothing above 4 kHz (%.0f dB): 8 kHz audio in a 16 kHz file", 10 * log10(max(share, 1e-30))),
+                findings.append(.init(file: path, problem: formatted("nothing above 4 kHz (%.0f dB): 8 kHz audio in a 16 kHz file", 10 * log10(max(share, 1e-30))),
                                       fix: "make it from the original recording: promptc convert REC -o '\(path)' -y"))
             }
         }
         // Sibling formats of one prompt must be the same audio.
         var groups: [String: [String]] = [:]
         for rel in files where PromptFormat.forExtension(AudioDecoder.fileExtension(rel)) != nil {
-            groups[(rel as NSString).deletingPathExtension, default: []].append(rel)
+            groups[PathName.deletingExtension(rel), default: []].append(rel)
         }
         for (_, members) in groups.sorted(by: { $0.key < $1.key }) where members.count > 1 {
             let measured = members.compactMap { m in info(m).map { (m, $0) } }.filter { $0.1.frames > 0 }
@@ -81,7 +81,7 @@ public enum SoundsDoctor {
                 let dt = abs(i.seconds - first.1.seconds) * 1000, dl = abs(i.rmsDBFS - first.1.rmsDBFS)
                 if dt > 20 || dl > 1 {
                     findings.append(.init(file: sounds + "/" + m,
-                                          problem: String(format: "differs from %@: %.0f ms longer/shorter, %.1f dB level", (first.0 as NSString).lastPathComponent, dt, dl),
+                                          problem: "differs from \(PathName.lastComponent(first.0)): " + formatted("%.0f ms longer/shorter, %.1f dB level", dt, dl),
                                           fix: "install all formats from one recording: promptc install REC --replace"))
                 }
             }
@@ -94,14 +94,14 @@ public enum SoundsDoctor {
             let parts = rel.split(separator: "/").map(String.init)
             let lang = parts.count > 1 && languageFolders.contains(parts[0]) ? parts[0] : ""
             let key = (lang.isEmpty ? parts : Array(parts.dropFirst())).joined(separator: "/")
-            byKey[(key as NSString).deletingPathExtension + "." + AudioDecoder.fileExtension(rel), default: []].append(rel)
+            byKey[PathName.deletingExtension(key) + "." + AudioDecoder.fileExtension(rel), default: []].append(rel)
         }
         for (_, rels) in byKey.sorted(by: { $0.key < $1.key }) where rels.count > 1 {
             let sorted = rels.sorted()
             for other in sorted.dropFirst() {
                 if let r = try? Verifier.verify(file: sounds + "/" + other, reference: sounds + "/" + sorted[0]), !r.passed {
                     findings.append(.init(file: sounds + "/" + other,
-                                          problem: "shadows or is shadowed by \(sounds)/\(sorted[0]) (same prompt, different audio: SNR \(String(format: "%.1f", r.snrDB)) dB)",
+                                          problem: "shadows or is shadowed by \(sounds)/\(sorted[0]) (same prompt, different audio: SNR \(formatted("%.1f", r.snrDB)) dB)",
                                           fix: "keep one version, or install the right one in both folders"))
                 }
             }

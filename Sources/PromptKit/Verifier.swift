@@ -1,5 +1,5 @@
 import AudioIO
-import Foundation
+import FoundationEssentials
 import DSP
 import G711
 #if canImport(Glibc)
@@ -99,15 +99,15 @@ public enum Verifier {
             if rms(a.samples) < 0.001 { failures.append("the file is silent (below -60 dBFS)") }
             let ratio = a.seconds / max(b.seconds, 1e-9)
             if abs(ratio - 2) < 0.05 || abs(ratio - 0.5) < 0.025 {
-                failures.append(String(format: "lengths differ by a factor of %.2f: 16 kHz audio saved as 8 kHz (or the reverse)?", ratio))
+                failures.append(formatted("lengths differ by a factor of %.2f: 16 kHz audio saved as 8 kHz (or the reverse)?", ratio))
             } else if abs(lengthMs) > thresholds.maxLengthDifference {
-                failures.append(String(format: "length differs by %+.1f ms (limit %.0f ms)", lengthMs, thresholds.maxLengthDifference))
+                failures.append(formatted("length differs by %+.1f ms (limit %.0f ms)", lengthMs, thresholds.maxLengthDifference))
             }
             if !(snr >= thresholds.minSNR) {
-                failures.append(String(format: "SNR %.1f dB is below %.1f dB", snr, thresholds.minSNR))
+                failures.append(formatted("SNR %.1f dB is below %.1f dB", snr, thresholds.minSNR))
             }
             if !(abs(level) <= thresholds.maxLevelDifference) {
-                failures.append(String(format: "level differs by %+.1f dB (limit %.1f dB)", level, thresholds.maxLevelDifference))
+                failures.append(formatted("level differs by %+.1f dB (limit %.1f dB)", level, thresholds.maxLevelDifference))
             }
             if abs(lag) == maxLag {
                 failures.append("no alignment found within ±\(Int(thresholds.maxLag)) ms")

@@ -1,6 +1,9 @@
 import ArgumentParser
 import AudioIO
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import PromptKit
 
 struct Batch: ParsableCommand {
@@ -75,7 +78,8 @@ struct Batch: ParsableCommand {
         var err = StandardError()
         let started = Date()
         var lastDraw = Date.distantPast
-        batch.onItem = { item, done, total, audio in
+        let progress: (BatchConverter.Event) -> Void = { event in
+            guard case let .item(item, done, total, audio) = event else { return }
             if item.status == .failed {
                 if live { print("\r\u{1B}[K", terminator: "", to: &err) }
                 print("promptc: \(item.error ?? item.source)", to: &err)
@@ -85,7 +89,7 @@ struct Batch: ParsableCommand {
                 lastDraw = Date()
                 let elapsed = Date().timeIntervalSince(started)
                 let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-                print("\r\u{1B}[K\(done)/\(total) files, \(duration(audio)) of audio, \(String(format: "%.0f", audio / max(elapsed, 0.001)))x realtime, ETA \(Int(eta) / 60):\(String(format: "%02d", Int(eta) % 60))",
+                print("\r\u{1B}[K\(done)/\(total) files, \(duration(audio)) of audio, \(formatted("%.0f", audio / max(elapsed, 0.001)))x realtime, ETA \(Int(eta) / 60):\(formatted("%02d", Int(eta) % 60))",
                       terminator: "", to: &err)
             } else if !quiet {
                 switch item.status {
@@ -96,7 +100,7 @@ struct Batch: ParsableCommand {
                 item.warnings.forEach { print("promptc: warning: \(item.source): \($0)", to: &err) }
             }
         }
-        let report = try batch.run()
+        let report = try batch.run(progress: progress)
         if live { print("", to: &err) }
         for item in report.items where item.status == .skipped && !quiet {
             print("skipped \(item.source): \(item.error ?? "not audio")", to: &err)
@@ -108,7 +112,7 @@ struct Batch: ParsableCommand {
         for o in report.orphans {
             print(report.pruned ? "pruned \(output)/\(o) (its source is gone)" : "orphaned \(output)/\(o): its source is gone (--prune removes it)", to: &err)
         }
-        print("\(report.count(.converted)) converted, \(report.count(.unchanged)) unchanged (skipped), \(report.count(.skipped)) not audio, \(report.count(.failed)) failed, \(report.count(.conflict)) in conflict; \(duration(report.audioSeconds)) of audio in \(String(format: "%.1f", report.wallSeconds)) s", to: &err)
+        print("\(report.count(.converted)) converted, \(report.count(.unchanged)) unchanged (skipped), \(report.count(.skipped)) not audio, \(report.count(.failed)) failed, \(report.count(.conflict)) in conflict; \(duration(report.audioSeconds)) of audio in \(formatted("%.1f", report.wallSeconds)) s", to: &err)
         if let path = jsonReport {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -122,7 +126,7 @@ struct Batch: ParsableCommand {
 
 /// "12.3 s", "4:05 min" or "2.25 h".
 func duration(_ seconds: Double) -> String {
-    if seconds < 60 { return String(format: "%.1f s", seconds) }
-    if seconds < 3600 { return String(format: "%d:%02d min", Int(seconds) / 60, Int(seconds) % 60) }
-    return String(format: "%.2f h", seconds / 3600)
+    if seconds < 60 { return formatted("%.1f s", seconds) }
+    if seconds < 3600 { return formatted("%d:%02d min", Int(seconds) / 60, Int(seconds) % 60) }
+    return formatted("%.2f h", seconds / 3600)
 }

@@ -1,7 +1,10 @@
 import ArgumentParser
 import AudioIO
 import DSP
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import PromptKit
 
 struct Convert: ParsableCommand {
@@ -11,7 +14,7 @@ struct Convert: ParsableCommand {
         The output format comes from each file's extension, following Asterisk's names:
         \(FormatRegistry.outputs.map { spec in
             let names = spec.extensions.map { "." + $0 }.joined(separator: " ")
-            return "  " + names.padding(toLength: max(23, names.count), withPad: " ", startingAt: 0) + "  " + spec.summary
+            return "  " + names + String(repeating: " ", count: max(0, 23 - names.count)) + "  " + spec.summary
         }.joined(separator: "\n"))
         Several outputs decode the input once. Use - for standard input or output.
 
@@ -71,9 +74,9 @@ struct Convert: ParsableCommand {
         if !quiet { report.warnings.forEach { warn("\(input): \($0.message)") } }
         if verbose {
             var err = StandardError()
-            print("\(input): \(report.inputFormat), \(String(format: "%.2f", report.inputSeconds)) s; SIMD kernels: \(SIMDLevel.active)", to: &err)
+            print("\(input): \(report.inputFormat), \(formatted("%.2f", report.inputSeconds)) s; SIMD kernels: \(SIMDLevel.active)", to: &err)
             for o in report.outputs {
-                print("wrote \(o.path): \(o.format.rawValue), \(o.format.sampleRate) Hz mono, \(o.frames) samples (\(String(format: "%.2f", Double(o.frames) / Double(o.format.sampleRate))) s), \(o.bytes) bytes", to: &err)
+                print("wrote \(o.path): \(o.format.rawValue), \(o.format.sampleRate) Hz mono, \(o.frames) samples (\(formatted("%.2f", Double(o.frames) / Double(o.format.sampleRate))) s), \(o.bytes) bytes", to: &err)
             }
         }
     }
@@ -86,7 +89,7 @@ extension PromptFormat: ExpressibleByArgument {
     static func list(_ text: String, promptsOnly: Bool = false) throws -> [PromptFormat] {
         let allowed = all.filter { !promptsOnly || $0.spec.isPrompt }
         return try text.split(separator: ",").map { part in
-            let name = part.trimmingCharacters(in: .whitespaces)
+            let name = part.trimmedSpaces()
             guard let f = PromptFormat(rawValue: name), allowed.contains(f) else {
                 throw ValidationError("Unknown \(promptsOnly ? "prompt " : "")format '\(name)'; formats are \(allowed.map(\.rawValue).joined(separator: ", ")).")
             }

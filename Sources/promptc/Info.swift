@@ -1,6 +1,9 @@
 import ArgumentParser
 import AudioIO
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import PromptKit
 
 struct Info: ParsableCommand {
@@ -26,8 +29,8 @@ struct Info: ParsableCommand {
                 let i = try Inspector.inspect(f)
                 infos.append(i)
                 if !json {
-                    func level(_ v: Double) -> String { v <= -999 ? "-inf" : String(format: "%.1f", v) }
-                    print("\(f): \(i.format), \(String(format: "%.2f", i.seconds)) s, peak \(level(i.peakDBFS)) dBFS, RMS \(level(i.rmsDBFS)) dBFS, \(i.clippedSamples) clipped, silence \(String(format: "%.2f", i.leadingSilence)) s lead / \(String(format: "%.2f", i.trailingSilence)) s tail")
+                    func level(_ v: Double) -> String { v <= -999 ? "-inf" : formatted("%.1f", v) }
+                    print("\(f): \(i.format), \(formatted("%.2f", i.seconds)) s, peak \(level(i.peakDBFS)) dBFS, RMS \(level(i.rmsDBFS)) dBFS, \(i.clippedSamples) clipped, silence \(formatted("%.2f", i.leadingSilence)) s lead / \(formatted("%.2f", i.trailingSilence)) s tail")
                     i.warnings.forEach { warn("\(f): \($0)") }
                     if let m = i.lawMismatch { warn("\(f): \(m)") }
                 }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import AudioIO
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import PromptKit
 
 /// Options shared by install and uninstall: where the sounds are and which folder.

@@ -1,6 +1,9 @@
 import ArgumentParser
 import AudioIO
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import PromptKit
 
 struct Verify: ParsableCommand {
@@ -72,11 +75,11 @@ struct Verify: ParsableCommand {
             return format?.spec.headerless
         }()
         let other = reference ?? source!
-        var isDir: ObjCBool = false
+        var isDir = false
         let results: [VerifyResult]
         var missing: [String] = [], extra: [String] = []
-        if FileManager.default.fileExists(atPath: file, isDirectory: &isDir), isDir.boolValue {
-            guard FileManager.default.fileExists(atPath: other, isDirectory: &isDir), isDir.boolValue else {
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isDir), isDir {
+            guard FileManager.default.fileExists(atPath: other, isDirectory: &isDir), isDir else {
                 throw ConversionError.usage("\(file) is a folder, so \(other) must be one too")
             }
             if report != nil { throw ConversionError.usage("--report draws one pair; give a file, not a folder") }
@@ -101,7 +104,7 @@ struct Verify: ParsableCommand {
         } else {
             for r in results {
                 let steps = r.maxStepDeviation.map { ", max \($0) step\($0 == 1 ? "" : "s")" } ?? ""
-                let m = String(format: "SNR %.1f dB, level %+.2f dB, length %+.1f ms, lag %d%@", r.snrDB, r.levelDifferenceDB, r.lengthDifferenceMs, r.lagSamples, steps)
+                let m = formatted("SNR %.1f dB, level %+.2f dB, length %+.1f ms, lag %d", r.snrDB, r.levelDifferenceDB, r.lengthDifferenceMs, r.lagSamples) + steps
                 print("\(r.passed ? "PASS" : "FAIL") \(r.file): \(r.identical ? "identical; " : "")\(m)")
                 for f in r.failures { print("     - \(f)") }
             }

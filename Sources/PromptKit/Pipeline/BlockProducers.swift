@@ -1,6 +1,6 @@
 import AudioIO
 import DSP
-import Foundation
+import FoundationEssentials
 
 /// Where the executor gets its blocks from: the decoder and the front stages, run on a
 /// read-ahead thread or in line.
@@ -26,7 +26,7 @@ final class ReadAhead: BlockProducer, @unchecked Sendable {
     private let front: StageChain
     private let blockFrames: Int
     private var interleaved: [Float]
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var filled: [(samples: [Float], frames: Int)] = []
     private var pool: [[Float]]
     private var started = false
@@ -34,6 +34,7 @@ final class ReadAhead: BlockProducer, @unchecked Sendable {
     private var cancelled = false
     private var running = false
     private var failure: Error?
+    private var thread: WorkerThread?
 
     init(source: AudioSource, front: StageChain, blockFrames: Int, depth: Int = 4) {
         self.source = source
@@ -48,15 +49,13 @@ final class ReadAhead: BlockProducer, @unchecked Sendable {
         guard !started else { return }
         started = true
         running = true
-        let thread = Thread { [self] in
+        thread = WorkerThread { [self] in
             produce()
             condition.lock()
             running = false
             condition.broadcast()
             condition.unlock()
         }
-        thread.name = "promptc-decoder"
-        thread.start()
     }
 
     private func produce() {
@@ -114,10 +113,11 @@ final class ReadAhead: BlockProducer, @unchecked Sendable {
         cancelled = true
         condition.broadcast()
         while running { condition.wait() }
+        let t = thread
+        thread = nil
         condition.unlock()
+        t?.join()
     }
-
-    deinit { cancel() }
 }
 
 /// Decodes and runs the front chain on the caller's thread (batch workers, where the

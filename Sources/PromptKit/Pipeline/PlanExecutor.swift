@@ -1,6 +1,6 @@
 import AudioIO
 import DSP
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
