@@ -31,7 +31,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: deps bench-deps fixture-deps build test run bench install fixtures digests figures clean
+.PHONY: deps bench-deps fixture-deps build test test-quick test-thread test-address test-sanitize run bench install fixtures digests figures clean
 
 deps:
 	$(call apt_install,$(DEPS))
@@ -50,9 +50,26 @@ build: deps
 # folder, so switching between make run and make test rebuilds neither. All tests are
 # Swift Testing ones: XCTest's empty run is left out, so the last line is the real total.
 TESTFLAGS = -c release -Xswiftc -enable-testing --scratch-path .build-test
-test: deps
+# make test runs the suite, then the same suite under ThreadSanitizer (the decoder
+# threads, the MP3 segment workers, batch workers and the shared filter cache); about
+# 4.5 minutes more on 2 cores. make test-quick skips the sanitizer pass.
+test: test-quick test-thread
+
+test-quick: deps
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	$(SWIFT) test $(TESTFLAGS) --skip-build --disable-xctest
+
+# The suite under a sanitizer, each in its own build folder. A report fails the run.
+SANFLAGS = -c release -Xswiftc -enable-testing --disable-xctest
+test-thread: deps
+	$(SWIFT) build $(SANFLAGS:--disable-xctest=) --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test $(SANFLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan
+
+test-address: deps
+	$(SWIFT) build $(SANFLAGS:--disable-xctest=) --build-tests --sanitize=address --scratch-path .build-asan
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test $(SANFLAGS) --skip-build --sanitize=address --scratch-path .build-asan
+
+test-sanitize: test-thread test-address
 
 run: build
 	@mkdir -p out

@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layers, lowest first; a target only imports targets listed before it.
 //   CPUFeatures  which build of the SIMD kernels this CPU runs (SIMDLevel)
+//   Threads   threads, locks and condition variables over pthreads
 //   G711      pure G.711 codec (no dependencies but its own AVX2 and AVX-512 builds)
 //   DSP       mixdown, resampler, the stage protocol of the processing chain (+ DSPAVX2)
 //   AudioIO   decoders and writers over libmpg123, libsndfile, LAME (only place C is touched)
@@ -35,18 +36,19 @@ let package = Package(
     ],
     targets: [
         .target(name: "CPUFeatures"),
+        .target(name: "Threads"),
         .target(name: "G711AVX2", swiftSettings: avx2Settings),
         .target(name: "G711AVX512", swiftSettings: avx512Settings),
         .target(name: "G711", dependencies: ["CPUFeatures", "G711AVX2", "G711AVX512"]),
         .target(name: "DSPAVX2", swiftSettings: avx2Settings),
-        .target(name: "DSP", dependencies: ["CPUFeatures", "DSPAVX2"]),
+        .target(name: "DSP", dependencies: ["CPUFeatures", "DSPAVX2", "Threads"]),
         .systemLibrary(name: "CMPG123", pkgConfig: "libmpg123",
                        providers: [.apt(["libmpg123-dev"])]),
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile",
                        providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CLame", providers: [.apt(["libmp3lame-dev"])]),
-        .target(name: "AudioIO", dependencies: ["G711", "CMPG123", "CSndFile", "CLame"]),
-        .target(name: "PromptKit", dependencies: ["G711", "DSP", "AudioIO"]),
+        .target(name: "AudioIO", dependencies: ["G711", "Threads", "CMPG123", "CSndFile", "CLame"]),
+        .target(name: "PromptKit", dependencies: ["G711", "DSP", "AudioIO", "Threads"]),
         .executableTarget(name: "promptc", dependencies: [
             "PromptKit", "AudioIO", "DSP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

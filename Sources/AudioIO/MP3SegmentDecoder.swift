@@ -1,4 +1,5 @@
 import CMPG123
+import Threads
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -326,13 +326,13 @@ public enum TemporaryFiles {
         free(p)
     }
 
-    /// Names registered now (for tests).
-    static func registeredCount() -> Int {
+    /// Names registered now that start with `prefix` (for tests).
+    static func registeredCount(prefix: String) -> Int {
         pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
         var n = 0
         var chunk: Chunk? = first
         while let c = chunk {
-            for i in 0..<chunkSize where c[i] != nil { n += 1 }
+            for i in 0..<chunkSize { if let p = c[i], String(cString: p).hasPrefix(prefix) { n += 1 } }
             chunk = next(c)
         }
         return n

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
+import Threads
 
 /// Parks-McClellan (Remez exchange) design of a linear-phase lowpass FIR: the shortest
 /// filter for a given passband ripple and stopband depth, a third shorter than a
@@ -52,7 +52,7 @@ enum EquirippleDesign {
     }
 
     /// Designs made at run time (other specifications than the presets'), failures included.
-    private static let designed = Mutex<[Spec: [Double]?]>([:])
+    private static let designed = Locked<[Spec: [Double]?]>([:])
 
     /// Taps needed for a lowpass with transition `transition` (cycles per sample) and the
     /// given ripples: Kaiser's estimate for equiripple filters, which slightly overstates

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
+import Threads
 @_exported import CPUFeatures
 
 /// Resampler quality, as a small table in the manner of speexdsp: where the flat
@@ -450,7 +450,7 @@ struct FilterTableKey: Hashable, Sendable {
     let pass: Double, stop: Double   // band edges in cycles per input sample
 
     /// Designed tables, most recently used last, at most ``cacheLimit`` bytes of them.
-    private static let cache = Mutex<(entries: [(key: FilterTableKey, table: [Float])], bytes: Int)>(([], 0))
+    private static let cache = Locked<(entries: [(key: FilterTableKey, table: [Float])], bytes: Int)>(([], 0))
     /// Enough for every table of a batch over the common rates at two output rates; a
     /// stream of odd rates evicts the oldest instead of growing without end.
     static let cacheLimit = 16 << 20

@@ -1,7 +1,7 @@
 import AudioIO
 import DSP
 import FoundationEssentials
-import Synchronization
+import Threads
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -378,7 +378,7 @@ public struct BatchManifest: Sendable {
     /// Append-only log of finished outputs; one write per line, flushed to disk.
     final class Journal: Sendable {
         private let fd: Int32
-        private let lock = Mutex(())
+        private let lock = Locked(())
         init(path: String) throws {
             // Never through a symbolic link planted at the journal's name.
             fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o644)

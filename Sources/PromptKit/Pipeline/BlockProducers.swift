@@ -1,5 +1,6 @@
 import AudioIO
 import DSP
+import Threads
 import FoundationEssentials
 
 /// Where the executor gets its blocks from: the decoder and the front stages, run on a

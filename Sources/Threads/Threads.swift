@@ -1,3 +1,5 @@
+/// Threads, locks and condition variables over pthreads: what the decoders, the
+/// executor and batch need, without Foundation, and visible to ThreadSanitizer.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,5 +63,30 @@ public final class Condition: @unchecked Sendable {
     public func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock(); defer { unlock() }
         return try body()
+    }
+}
+
+/// A value behind a pthread mutex, used like the standard library's `Mutex`. (Its
+/// futex-based `Mutex` is invisible to ThreadSanitizer on Linux, which then reports
+/// races that are not there; a pthread mutex is understood.)
+public final class Locked<Value>: @unchecked Sendable {
+    // Sendable: `value` is only read or written inside `withLock`, under `mutex`.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var value: Value
+
+    public init(_ value: Value) {
+        self.value = value
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` on the value with the lock held.
+    public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex); defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
     }
 }
