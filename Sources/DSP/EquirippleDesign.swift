@@ -13,9 +13,10 @@ import Threads
 /// about 0.1 s to design (a 4 s prompt converted in 0.145 s with the design, 0.041 s
 /// without), hence the precomputed ``EquirippleTables``.
 enum EquirippleDesign {
-    /// Largest passband deviation the sharp stage is designed for: ±0.035 dB, a third of
-    /// the ±0.1 dB a prompt allows.
-    static let passbandRipple = 0.004
+    /// Largest passband deviation the sharp stage is designed for: ±0.0087 dB, so that the
+    /// resampler's error on speech sits 20 dB under G.711's own quantisation noise
+    /// (README, "Resampler").
+    static let passbandRipple = 0.001
 
     /// A lowpass specification: `2 * halfOrder + 1` taps, band edges in cycles per sample
     /// (rounded to 12 digits, so that the same design reached through other rates is the
