@@ -13,7 +13,7 @@ public enum AudioDecoder {
         if head.isEmpty { throw AudioIOError(.empty, path, "is empty (0 bytes)") }
         switch detect(head, fileExtension: fileExtension(path)) {
         case let .format(format, match):
-            return try format.open(bytes, request, match)
+            return try format.open(bytes, request: request, match: match)
         case .text:
             throw AudioIOError(.notAudio, path, "looks like text, not audio; promptc reads \(supportedFormats)")
         case .unknown:

@@ -27,6 +27,51 @@ public final class ByteSource {
     private var bufferUsed = 0              // bytes of the buffer already handed out
     private static let bufferSize = 1 << 16
 
+    /// A seekable copy of this input, for decoders that must seek anywhere: everything
+    /// from the start (the retained head, then the rest of the pipe) goes to a temporary
+    /// file that is unlinked as soon as it is created, so it disappears with the process
+    /// however it ends. Memory stays one buffer; the disk holds the file's size.
+    public func spooled() throws -> ByteSource {
+        if isSeekable { return self }
+        let dir = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array("\(dir)/.promptc-spool-XXXXXX".utf8CString)
+        let d = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard d >= 0 else { throw AudioIOError(.unreadable, path, "cannot spool it to \(dir): \(String(cString: strerror(errno)))") }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        guard seek(0, whence: SEEK_SET) == 0 else {
+            close(d)
+            throw AudioIOError(.unreadable, path, "cannot spool it: the start of the stream is gone")
+        }
+        do {
+            try forEachChunk { chunk in
+                var off = 0
+                while off < chunk.count {
+                    let n = Glibc.write(d, chunk.baseAddress! + off, chunk.count - off)
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { throw AudioIOError(.unreadable, path, "cannot spool it: \(String(cString: strerror(errno)))") }
+                    off += n
+                }
+            }
+        } catch {
+            close(d)
+            throw error
+        }
+        lseek(d, 0, SEEK_SET)
+        return try ByteSource(descriptor: d, path: path)
+    }
+
+    /// Takes over an open, seekable descriptor (a spool file).
+    init(descriptor: Int32, path: String) throws {
+        self.path = path
+        fd = descriptor
+        ownsDescriptor = true
+        var st = stat()
+        fstat(fd, &st)
+        isSeekable = true
+        size = Int64(st.st_size)
+        bufferOffset = 0
+    }
+
     /// Opens a path ("-" is standard input). Errors name the file and the reason.
     public init(path: String) throws {
         self.path = path

@@ -31,8 +31,7 @@ public struct MP3DecodeHints: Sendable, Equatable {
     public static let everyCore = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     /// Decoder threads for a pipeline that has work of its own on another thread (the
     /// resampler and the encoder): one more than the cores, so that a decoder takes a core
-    /// whenever the pipeline thread waits. Measured on 2 cores, 30-minute MP3 to .alaw:
-    /// 3 threads took 0.93x the time of 2 (10 interleaved rounds, 0.88-0.99x), 4 took 0.98x.
+    /// whenever the pipeline thread waits (README, "MP3 on every core").
     public static let pipelineDecoders = everyCore > 1 ? everyCore + 1 : 1
     /// The hints a ``DecodeRequest`` stands for: mono mix when mono is wanted, and the
     /// smallest reduced synthesis rate at or above the request's lowest useful rate.

@@ -5,13 +5,11 @@ import Threads
 
 /// Parks-McClellan (Remez exchange) design of a linear-phase lowpass FIR: the shortest
 /// filter for a given passband ripple and stopband depth, a third shorter than a
-/// Kaiser-windowed sinc when the passband may ripple by a few thousandths (a window
-/// gives both bands the same ripple, and our stopband wants 1e-5.5): the telephone
-/// preset's sharp stage has 256 taps per phase instead of 394.
+/// Kaiser-windowed sinc when the passband may ripple more than the stopband (a window
+/// gives both bands the same ripple, and our stopband wants 1e-5.5).
 ///
-/// Used for the resampler's sharp stage, whose prototype (767 taps, three phases) takes
-/// about 0.1 s to design (a 4 s prompt converted in 0.145 s with the design, 0.041 s
-/// without), hence the precomputed ``EquirippleTables``.
+/// Used for the resampler's sharp stage, whose prototype takes long enough to design to
+/// show in a short prompt's conversion, hence the precomputed ``EquirippleTables``.
 enum EquirippleDesign {
     /// Largest passband deviation the sharp stage is designed for: ±0.0087 dB, so that the
     /// resampler's error on speech sits 20 dB under G.711's own quantisation noise
@@ -38,7 +36,7 @@ enum EquirippleDesign {
     }
 
     /// The taps for `spec`: from the precomputed table when it has them (the resampler's
-    /// presets: a design takes about 0.1 s, too long for every short prompt), else designed.
+    /// presets: a design is too slow to repeat for every short prompt), else designed.
     static func prototype(_ spec: Spec) -> [Double]? {
         if let half = EquirippleTables.prototypes[spec] { return half.reversed() + half.dropFirst() }
         if let known = designed.withLock({ $0[spec] }) { return known }
@@ -57,7 +55,7 @@ enum EquirippleDesign {
 
     /// Taps needed for a lowpass with transition `transition` (cycles per sample) and the
     /// given ripples: Kaiser's estimate for equiripple filters, which slightly overstates
-    /// the length at these specifications (measured: 701 taps for a 708-tap estimate).
+    /// the length at these specifications (the design then has a little margin).
     static func estimatedTaps(transition: Double, passRipple: Double, stopRipple: Double) -> Int {
         Int(ceil((-10 * log10(passRipple * stopRipple) - 13) / (14.6 * transition))) + 1
     }

@@ -15,10 +15,9 @@ import Threads
 ///
 /// Filters are Kaiser-windowed sincs, whose length follows from the transition width and
 /// the attenuation (Kaiser's formula), except the sharp stage of the usual plan, an
-/// equiripple (Parks-McClellan) design that may ripple by ±0.004 in the passband (±0.035
-/// dB) and is a third shorter for it (256 taps per phase, not 394; see ``EquirippleDesign``). `.telephone` designs
-/// for 110 dB so that the measured response keeps 100 dB with margin (measured worst over
-/// the test rates: -106.4 dB; a 105 dB Kaiser design once measured -102.7 dB, too thin).
+/// equiripple (Parks-McClellan) design that spends its taps where they matter (see
+/// ``EquirippleDesign``). `.telephone` designs for 110 dB so that the measured response
+/// keeps 100 dB at every rate with a margin (README, "Resampler").
 public struct ResamplerQuality: Sendable, Equatable {
     public var passbandEdge: Double
     public var stopbandEdge: Double

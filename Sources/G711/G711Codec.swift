@@ -24,7 +24,7 @@ public protocol G711Codec {
 
 /// The kernels work on 16 lanes of Int32. Only operators that the compiler inlines
 /// are used in them: the stdlib's generic SIMD conversions and `pointwiseMin/Max`
-/// stay out-of-line calls in the hot loop and cost 2x (measured, see the benchmark).
+/// stay out-of-line calls in the hot loop (the benchmark shows the difference).
 public typealias G711Lanes = SIMD16<Int32>
 
 /// Lane-wise minimum, written so LLVM emits `pminsd`: values must not overflow on subtraction.

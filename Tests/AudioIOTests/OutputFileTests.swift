@@ -125,6 +125,33 @@ struct OutputFileTests {
         #expect([a, b, c].allSatisfy { FileManager.default.contents(atPath: $0) == Data([5]) })
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 3)
     }
+
+    @Test("a format that must seek gets a pipe spooled to an unnamed temporary file, the same bytes")
+    func spoolForSeekingFormats() throws {
+        let path = fixture("speech/speech-44k-stereo.wav")
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let readEnd = try feedPipe(data)
+        defer { close(readEnd) }
+        let bytes = try ByteSource(path: "/dev/fd/\(readEnd)")
+        #expect(!bytes.isSeekable)
+        let head = bytes.peek(65536)
+        let seen = SeenSeekable()
+        let format = InputFormat(name: "test format that seeks", extensions: [], needsSeeking: true,
+                                 probe: { _, _ in InputFormat.Match(.magic) },
+                                 open: { b, _, _ in seen.value = b.isSeekable && b.size == Int64(data.count); return try SndFileSource(bytes: b) })
+        guard let match = format.probe(head, "") else { Issue.record("no match"); return }
+        let piped = try decodeAll(format.open(bytes, request: DecodeRequest(), match: match))
+        #expect(seen.value, "the opener got a seekable source of the whole input")
+        #expect(try piped == decodeAll(AudioDecoder.open(path)))
+        let tmp = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).allSatisfy { !$0.hasPrefix(".promptc-spool") })
+    }
+}
+
+/// Whether a format's opener saw a seekable source.
+final class SeenSeekable: @unchecked Sendable {
+    // Sendable: written by the opener and read afterwards on the same thread.
+    var value = false
 }
 
 /// Bytes handed from a reader thread to the test.

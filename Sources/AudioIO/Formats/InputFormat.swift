@@ -31,10 +31,28 @@ public struct InputFormat: Sendable, Equatable {
     public let name: String
     /// Extensions files of this kind usually have (lower case).
     public let extensions: [String]
+    /// The opener must seek anywhere in the file (an MP4 whose index is at the end): an
+    /// input from a pipe is spooled to a temporary file first (``ByteSource/spooled()``).
+    public var needsSeeking = false
     /// Recognises the format from the first bytes (up to 64 KiB) and the file extension.
     let probe: @Sendable (_ head: [UInt8], _ fileExtension: String) -> Match?
     /// Opens the stream once probed.
     let open: @Sendable (ByteSource, DecodeRequest, Match) throws -> AudioSource
+
+    public init(name: String, extensions: [String], needsSeeking: Bool = false,
+                probe: @escaping @Sendable (_ head: [UInt8], _ fileExtension: String) -> Match?,
+                open: @escaping @Sendable (ByteSource, DecodeRequest, Match) throws -> AudioSource) {
+        self.name = name
+        self.extensions = extensions
+        self.needsSeeking = needsSeeking
+        self.probe = probe
+        self.open = open
+    }
+
+    /// Opens a probed stream, spooling a pipe first when the format needs seeking.
+    public func open(_ bytes: ByteSource, request: DecodeRequest, match: Match) throws -> AudioSource {
+        try open(needsSeeking && !bytes.isSeekable ? bytes.spooled() : bytes, request, match)
+    }
 
     public static func == (a: InputFormat, b: InputFormat) -> Bool { a.name == b.name }
 }
