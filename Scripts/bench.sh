@@ -87,6 +87,8 @@ compare "30-minute MP3, decoding only (full rate, stereo)" \
 
 echo
 echo "## Peak memory (max RSS), promptc convert to .alaw"
+kb=$( { /usr/bin/time -f %M "$bin" --version >/dev/null; } 2>&1 | tail -1)
+printf '  %-34s %6.1f MB\n' "promptc --version (start-up alone)" "$(echo "$kb / 1024" | bc -l)"
 for m in 3 30; do
   for f in "$data/speech-${m}min-44k-stereo.wav" "$data/speech-${m}min-128k.mp3"; do
     kb=$( { /usr/bin/time -f %M "$bin" convert "$f" -o "$out/m.alaw" -y >/dev/null; } 2>&1 | tail -1)

@@ -102,12 +102,14 @@ public final class MP3Source: AudioSource {
         var details = ["\(version) Layer \(String(repeating: "I", count: Int(info.layer)))", ["CBR", "VBR", "ABR"][vbrIndex]]
         if vbrIndex == 0 { details.append(info.bitrate == 0 ? "free format" : "\(info.bitrate) kbps") }
         let length = promptc_mpg123_length(h)
+        let priming = promptc_mpg123_state(h, MPG123_ENC_DELAY), padding = promptc_mpg123_state(h, MPG123_ENC_PADDING)
         // Reduced-rate synthesis delays the output by one full-rate sample, i.e. 1/divisor
         // of an output sample (measured; see README). The pipeline undoes it.
         stream = StreamDescription(container: .mpeg, codec: [.mpegLayer1, .mpegLayer2, .mpegLayer3][min(2, max(0, Int(info.layer) - 1))],
                                    sampleRate: rate, channels: Int(ch), frames: length > 0 ? Int(length) : nil,
                                    codedRate: info.rate, codedChannels: info.mode == Int32(MPG123_M_MONO.rawValue) ? 1 : 2,
-                                   delay: divisor == 1 ? .zero : FrameDelay(1, divisor), details: details)
+                                   delay: divisor == 1 ? .zero : FrameDelay(1, divisor),
+                                   priming: priming >= 0 ? priming : nil, padding: padding >= 0 ? padding : nil, details: details)
         let channels = Int(ch)
         try AudioLimits.check(rate: rate, channels: channels, path: bytes.path)
         // Long seekable files decode in segments on several threads (bit-identical output).

@@ -31,12 +31,17 @@ public struct StreamDescription: Sendable, Equatable, Codable {
     /// A delay of the decoded samples against the stream, in decoded frames, which the
     /// pipeline undoes. Zero for almost everything.
     public var delay: FrameDelay
+    /// Frames at the start and at the end of the coded stream that are not audio (an
+    /// encoder's priming and padding) and that the decoder already drops, when the stream
+    /// says (an MP3's Info tag); nil when unknown or none.
+    public var priming: Int?
+    public var padding: Int?
     /// Facts for people that decide nothing: "VBR", "128 kbps", "MPEG-2", byte order.
     public var details: [String]
 
     public init(container: Container, codec: Codec, bitsPerSample: Int? = nil, sampleRate: Int, channels: Int,
                 frames: Int? = nil, codedRate: Int? = nil, codedChannels: Int? = nil,
-                delay: FrameDelay = .zero, details: [String] = []) {
+                delay: FrameDelay = .zero, priming: Int? = nil, padding: Int? = nil, details: [String] = []) {
         self.container = container
         self.codec = codec
         self.bitsPerSample = bitsPerSample
@@ -46,6 +51,8 @@ public struct StreamDescription: Sendable, Equatable, Codable {
         self.codedRate = codedRate ?? sampleRate
         self.codedChannels = codedChannels ?? channels
         self.delay = delay
+        self.priming = priming
+        self.padding = padding
         self.details = details
     }
 

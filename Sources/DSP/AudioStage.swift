@@ -1,12 +1,18 @@
-/// The format of the blocks flowing between stages.
+/// The format of the blocks flowing between stages, and what is known of the stream.
 public struct StageFormat: Sendable, Equatable {
     /// Frames per second.
     public var rate: Int
     /// Interleaved channels per frame.
     public var channels: Int
-    public init(rate: Int, channels: Int) {
+    /// The stream's length in frames at this rate, when known.
+    public var frames: Int?
+    /// A delay the stream carries, in frames at this rate, that a later stage undoes.
+    public var delay: Double
+    public init(rate: Int, channels: Int, frames: Int? = nil, delay: Double = 0) {
         self.rate = rate
         self.channels = channels
+        self.frames = frames
+        self.delay = delay
     }
 }
 
@@ -61,12 +67,14 @@ public struct StageError: Error, CustomStringConvertible, Equatable {
 }
 
 extension AudioStage {
-    /// Default: the channel count changes as declared, the rate does not.
+    /// Default: the channel count changes as declared; rate, length and delay do not.
     public func start(_ input: StageFormat) throws -> StageFormat {
         guard input.channels == inputChannels else {
             throw StageError("\(type(of: self)) takes \(inputChannels) channel(s), not \(input.channels)")
         }
-        return StageFormat(rate: input.rate, channels: outputChannels)
+        var output = input
+        output.channels = outputChannels
+        return output
     }
 
     public var report: StageReport? { nil }

@@ -96,12 +96,14 @@ public final class PolyphaseResampler: AudioStage {
         stages = plan.stages
     }
 
-    /// Takes mono at `inputRate` and gives mono at `outputRate`.
+    /// Takes mono at `inputRate` and gives mono at `outputRate`, its length mapped by the
+    /// length rule and the input's delay undone (the advance it was planned with).
     public func start(_ input: StageFormat) throws -> StageFormat {
-        guard input == StageFormat(rate: inputRate, channels: 1) || (detached && input.channels == 1) else {
+        guard input.channels == 1, input.rate == inputRate || detached else {
             throw StageError("the resampler was planned for mono at \(inputRate) Hz, not \(input.channels) ch at \(input.rate) Hz")
         }
-        return StageFormat(rate: outputRate, channels: 1)
+        return StageFormat(rate: outputRate, channels: 1,
+                           frames: input.frames.map { PolyphaseResampler.outputLength(inputFrames: $0, inputRate: inputRate, outputRate: outputRate) })
     }
 
     /// Multiply-adds per second of input audio for this configuration (the cost model).

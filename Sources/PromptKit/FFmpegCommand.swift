@@ -83,7 +83,7 @@ public struct FFmpegCommand: Equatable, Sendable {
             switch codec {
             case "pcm_alaw": kind = .alaw
             case "pcm_mulaw": kind = .ulaw
-            case "pcm_s16le": kind = AudioDecoder.fileExtension(outPath) == "wav" ? .wav : .sln
+            case "pcm_s16le": kind = PromptFormat.forExtension(AudioDecoder.fileExtension(outPath)) == .wav ? .wav : .sln
             case "libmp3lame", "mp3": kind = .mp3
             case nil: kind = PromptFormat.forExtension(AudioDecoder.fileExtension(outPath))
             case let c?: throw ConversionError.usage("-acodec \(c): codecs are pcm_alaw, pcm_mulaw, pcm_s16le, libmp3lame")

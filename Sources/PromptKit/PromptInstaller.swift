@@ -263,7 +263,7 @@ public final class PromptInstaller {
                 for w in writes {
                     let out = try OutputFile(path: w.path, overwrite: true)
                     var bytes = try ByteSource(path: scratch + "/" + PathName.lastComponent(w.path)).readAll()
-                    if w.format == .wav { bytes = Self.padForAsterisk(bytes) }
+                    if w.format == .wav { bytes = Self.padForAsterisk(bytes, rate: w.format.sampleRate) }
                     try out.write(bytes)
                     prepared.append((out, w.path))
                 }
@@ -305,13 +305,10 @@ public final class PromptInstaller {
     /// silence at the end make the prompt play in full.
     static let asteriskWAVTail = 22
 
-    static func padForAsterisk(_ wav: [UInt8]) -> [UInt8] {
+    static func padForAsterisk(_ wav: [UInt8], rate: Int) -> [UInt8] {
         guard wav.count >= 44 else { return wav }
-        var out = wav + [UInt8](repeating: 0, count: asteriskWAVTail * 2)
-        func put(_ v: Int, at o: Int) { for i in 0..<4 { out[o + i] = UInt8(truncatingIfNeeded: v >> (8 * i)) } }
-        put(out.count - 8, at: 4)
-        put(out.count - 44, at: 40)
-        return out
+        let data = wav.count - 44 + asteriskWAVTail * 2
+        return PCM16Writer.header(rate: rate, dataBytes: data) + wav[44...] + [UInt8](repeating: 0, count: asteriskWAVTail * 2)
     }
 
     /// What uninstall did: one line per file removed or restored, and what failed.

@@ -124,20 +124,29 @@ public enum Verifier {
         let ext = AudioDecoder.fileExtension(path)
         let bytes = try ByteSource(path: path).readAll()
         var problems: [String] = []
-        let rawByExtension = RawFormat.asterisk(extension: ext)
-        let rawFormat = raw ?? rawByExtension
-        if rawByExtension != nil && raw == nil && bytes.count >= 12 && bytes[0..<4] == [0x52, 0x49, 0x46, 0x46] {
-            problems.append("a WAV header inside a raw .\(ext) file: Asterisk plays the header as noise; convert with promptc instead of renaming")
+        let rawFormat = raw ?? RawFormat.asterisk(extension: ext)
+        // The content check of the format the file claims to be (by its name, or by
+        // --format/--law), shared with install, doctor and info.
+        var headerInside = false
+        if let stated = rawFormat, let spec = FormatRegistry.outputs.first(where: { $0.headerless == stated }) {
+            switch try spec.problem(at: path) {
+            case .wavHeaderInRawFile?:
+                headerInside = raw == nil
+                if headerInside {
+                    problems.append("a WAV header inside a raw .\(ext) file: Asterisk plays the header as noise; convert with promptc instead of renaming")
+                }
+            case let .wrongLaw(stated, seen)?:
+                problems.append("the content looks like \(seen.text) but the file says \(stated.text): callers hear loud distortion")
+            default:
+                break
+            }
         }
-        let source = try AudioDecoder.open(path, request: DecodeRequest(raw: problems.isEmpty ? rawFormat : nil))
+        let source = try AudioDecoder.open(path, request: DecodeRequest(raw: headerInside ? nil : rawFormat))
         var law: G711Law?
         var codes: [UInt8]?
-        if problems.isEmpty, let r = rawFormat, r.encoding == .alaw || r.encoding == .ulaw {
+        if !headerInside, let r = rawFormat, r.encoding == .alaw || r.encoding == .ulaw {
             law = r.encoding == .alaw ? .aLaw : .muLaw
             codes = bytes
-            if let guess = LawDetector.judge(bytes), guess != law! {
-                problems.append("the content looks like \(guess.text) but the file says \(law!.text): callers hear loud distortion")
-            }
         }
         // The prompt as callers hear it: mono at 8 kHz, through the same plan as a conversion.
         let meter = LevelMeter(channels: source.channels, clipLevel: clippingThreshold, silenceLevel: 0)

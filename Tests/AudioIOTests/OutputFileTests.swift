@@ -146,6 +146,13 @@ struct OutputFileTests {
         let tmp = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).allSatisfy { !$0.hasPrefix(".promptc-spool") })
     }
+
+    @Test("errors about '-' name standard output when writing, standard input when reading")
+    func standardStreamsInMessages() {
+        #expect(AudioIOError(.writeFailed, "-", "write failed: Broken pipe").description == "standard output: write failed: Broken pipe")
+        #expect(AudioIOError(.exists, "-", "x").description.hasPrefix("standard output: "))
+        #expect(AudioIOError(.notAudio, "-", "is not a recognised audio format").description.hasPrefix("standard input: "))
+    }
 }
 
 /// Whether a format's opener saw a seekable source.

@@ -162,6 +162,16 @@ struct ConvertTests {
         }
         #expect(mismatches.isEmpty, "\(mismatches)")
     }
+
+    @Test("standard output can be named once")
+    func standardOutputOnce() throws {
+        let r = try runPromptc(["convert", fixture("speech/speech-8k-mono.wav"), "-o", "-", "-o", "-", "--format", "alaw"])
+        #expect(r.status == 2 && r.stdout.isEmpty && r.stderr.contains("Standard output (-o -) can take one output"), "\(r.stderr)")
+        #expect(throws: ConversionError.self) {
+            _ = try Converter.convert(input: fixture("speech/speech-8k-mono.wav"),
+                                      outputs: [OutputTarget(path: "-", format: .alaw), OutputTarget(path: "-", format: .ulaw)])
+        }
+    }
 }
 
 @Suite("The command line")

@@ -61,4 +61,28 @@ struct PlanTests {
                                                              sinks: [(8000, CollectorSink())]))
         #expect(throws: StageError.self) { _ = try PlanExecutor.run(plan) }
     }
+
+    @Test("the planner puts a measuring stage after a resampler to the highest output rate, so the spool holds that rate")
+    func measuringAtTheLowestUsefulRate() throws {
+        let input = fixture("speech/speech-44k-stereo.wav")
+        let plainWide = CollectorSink(), plainNarrow = CollectorSink()
+        let source = try AudioDecoder.open(input)
+        _ = try PlanExecutor.run(Planner.plan(source: source, sinks: [(16000, plainWide), (8000, plainNarrow)], pick: nil, quality: .telephone))
+        let wide = CollectorSink(), narrow = CollectorSink()
+        let stage = PeakTo(0.5)
+        let measured = try AudioDecoder.open(input)
+        let plan = Planner.plan(source: measured, sinks: [(16000, wide), (8000, narrow)], pick: nil, quality: .telephone, measuring: [stage])
+        _ = try PlanExecutor.run(plan)
+        // The stage saw the signal at 16 kHz: as many samples as the 16 kHz output has.
+        #expect(stage.measuredSamples == plainWide.samples.count)
+        #expect(wide.samples.count == plainWide.samples.count && narrow.samples.count == plainNarrow.samples.count)
+        // 16 kHz: exactly the plain conversion times the gain; 8 kHz: 16 -> 8 kHz after the
+        // measuring stage instead of 44.1 -> 8 kHz directly, the same within the resampler's error.
+        let worst = zip(wide.samples, plainWide.samples).map { abs($0 - $1 * stage.gain) }.max() ?? 1
+        #expect(worst < 1e-6, "16 kHz: \(worst)")
+        let scaled = plainNarrow.samples.map { $0 * stage.gain }
+        var signal = 0.0, noise = 0.0
+        for (a, b) in zip(narrow.samples, scaled) { signal += Double(b * b); noise += Double((a - b) * (a - b)) }
+        #expect(10 * log10(signal / noise) > 60, "8 kHz: \(10 * log10(signal / noise)) dB")
+    }
 }

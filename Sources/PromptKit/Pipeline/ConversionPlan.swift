@@ -81,9 +81,26 @@ enum Planner {
 
     /// The plan of a conversion to prompt files.
     static func conversion(source: AudioSource, writers: [PromptWriter], options: ConversionOptions) -> ConversionPlan {
-        ConversionPlan(source: source,
-                       front: front(channels: source.channels, pick: options.channel),
-                       branches: branches(inputRate: source.sampleRate, delay: source.stream.delay, quality: options.quality,
-                                          sinks: writers.map { ($0.format.sampleRate, WriterSink($0)) }))
+        plan(source: source, sinks: writers.map { ($0.format.sampleRate, WriterSink($0)) }, pick: options.channel,
+             quality: options.quality)
+    }
+
+    /// A plan from the source to sinks at their rates. Stages that need the whole input
+    /// (`measuring`) run at the end of the front, after a resampler to the highest output
+    /// rate: the executor spools what reaches them, so the spool holds the lowest useful
+    /// rate (8 kHz mono for narrowband prompts: 1.9 MB a minute), and each branch
+    /// resamples from there.
+    static func plan(source: AudioSource, sinks: [(rate: Int, sink: SampleSink)], pick channel: Int?,
+                     quality: ResamplerQuality, measuring: [AudioStage] = []) -> ConversionPlan {
+        var stages = front(channels: source.channels, pick: channel)
+        guard !measuring.isEmpty, let top = sinks.map(\.rate).max() else {
+            return ConversionPlan(source: source, front: stages,
+                                  branches: branches(inputRate: source.sampleRate, delay: source.stream.delay, quality: quality, sinks: sinks))
+        }
+        let delay = source.stream.delay
+        stages.append(PolyphaseResampler(inputRate: source.sampleRate, outputRate: top, quality: quality,
+                                         advance: (delay.numerator, delay.denominator)))
+        return ConversionPlan(source: source, front: stages + measuring,
+                              branches: branches(inputRate: top, delay: .zero, quality: quality, sinks: sinks))
     }
 }

@@ -30,7 +30,9 @@ enum PlanExecutor {
     static func run(_ plan: ConversionPlan, options: Options = Options()) throws -> Result {
         let source = plan.source
         // Start every stage with the format it will get; a mismatch is a planning error.
-        var format = StageFormat(rate: source.sampleRate, channels: source.channels)
+        let delay = source.stream.delay
+        var format = StageFormat(rate: source.sampleRate, channels: source.channels, frames: source.frameCount,
+                                 delay: Double(delay.numerator) / Double(delay.denominator))
         for stage in plan.front { format = try stage.start(format) }
         for branch in plan.branches {
             var f = try branch.resampler.start(format)
