@@ -72,9 +72,27 @@ public final class ByteSource {
         bufferOffset = 0
     }
 
+    /// Opens the very file this source reads again, with a position of its own (decoder
+    /// threads each need one): through /proc/self/fd, so a file renamed, replaced or
+    /// deleted meanwhile is still the one read, never whatever the path names now. Nil
+    /// for pipes.
+    public var reopener: Reopener? {
+        isSeekable ? Reopener(descriptorPath: "/proc/self/fd/\(fd)", path: path) : nil
+    }
+
+    /// See ``reopener``; valid while its source is open.
+    public struct Reopener: Sendable {
+        let descriptorPath: String
+        let path: String
+        public func open() throws -> ByteSource { try ByteSource(path: descriptorPath, label: path) }
+    }
+
     /// Opens a path ("-" is standard input). Errors name the file and the reason.
-    public init(path: String) throws {
-        self.path = path
+    public convenience init(path: String) throws { try self.init(path: path, label: path) }
+
+    /// Opens `path`; messages name `label`.
+    init(path: String, label: String) throws {
+        self.path = label
         if path == "-" {
             fd = 0
             ownsDescriptor = false
@@ -82,11 +100,11 @@ public final class ByteSource {
             var st = stat()
             if stat(path, &st) != 0 {
                 let e = errno
-                throw AudioIOError(e == ENOENT ? .notFound : .unreadable, path, e == ENOENT ? "no such file" : String(cString: strerror(e)))
+                throw AudioIOError(e == ENOENT ? .notFound : .unreadable, label, e == ENOENT ? "no such file" : String(cString: strerror(e)))
             }
-            if (st.st_mode & S_IFMT) == S_IFDIR { throw AudioIOError(.isDirectory, path, "is a directory, not an audio file") }
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw AudioIOError(.isDirectory, label, "is a directory, not an audio file") }
             let d = open(path, O_RDONLY | O_CLOEXEC)
-            if d < 0 { throw AudioIOError(.unreadable, path, "cannot open: \(String(cString: strerror(errno)))") }
+            if d < 0 { throw AudioIOError(.unreadable, label, "cannot open: \(String(cString: strerror(errno)))") }
             fd = d
             ownsDescriptor = true
         }

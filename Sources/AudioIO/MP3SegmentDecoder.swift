@@ -49,7 +49,7 @@ final class MP3SegmentDecoder: @unchecked Sendable {
 
     /// Settings every worker handle is opened with.
     private struct Setup {
-        let path: String
+        let input: ByteSource.Reopener
         let monoMix: Bool
         let divisor: Int
         let rate: Int
@@ -81,14 +81,14 @@ final class MP3SegmentDecoder: @unchecked Sendable {
     /// Plans the segments on `handle` (opened on `path`, not yet decoded from), then starts
     /// the workers. Nil when libmpg123 cannot index the stream.
     /// - Parameter samplesPerFrame: output frames per MPEG frame (after reduced-rate synthesis).
-    init?(handle h: OpaquePointer, path: String, threads: Int, monoMix: Bool, divisor: Int, rate: Int, channels: Int,
+    init?(handle h: OpaquePointer, input: ByteSource.Reopener, threads: Int, monoMix: Bool, divisor: Int, rate: Int, channels: Int,
           samplesPerFrame: Int, segmentFrames: Int?) {
         guard promptc_mpg123_scan(h) == Int32(MPG123_OK.rawValue) else { return nil }
         var offsets: UnsafeMutablePointer<off_t>?
         var step: off_t = 0
         var fill = 0
         guard promptc_mpg123_index(h, &offsets, &step, &fill) == Int32(MPG123_OK.rawValue), let offsets, fill > 0 else { return nil }
-        let setup = Setup(path: path, monoMix: monoMix, divisor: divisor, rate: rate,
+        let setup = Setup(input: input, monoMix: monoMix, divisor: divisor, rate: rate,
                           index: Array(UnsafeBufferPointer(start: offsets, count: fill)), indexStep: step)
         self.threads = threads
         self.channels = channels
@@ -204,7 +204,7 @@ final class MP3SegmentDecoder: @unchecked Sendable {
 
     /// A fresh handle on the file, set up like the main decoder, with the shared frame index.
     private func openHandle(_ setup: Setup) -> (OpaquePointer, Unmanaged<ByteSource>)? {
-        guard let bytes = try? ByteSource(path: setup.path), let h = mpg123_new(nil, nil) else { return nil }
+        guard let bytes = try? setup.input.open(), let h = mpg123_new(nil, nil) else { return nil }
         let box = Unmanaged.passRetained(bytes)
         // Look-ahead frames after a seek: 8 refill any bit reservoir (511 bytes back is
         // at most 6 of the smallest MPEG-1 frames; libmpg123's default fell short on VBR).

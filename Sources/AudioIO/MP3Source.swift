@@ -118,8 +118,9 @@ public final class MP3Source: AudioSource {
         // Layer I/II have no look-ahead frames after a seek (the first frame of each
         // segment differs), and MPEG-2/2.5 streams decode differently in the last float
         // bit once libmpg123 has seeked at all (even back to the start).
-        if hints.threads > 1, info.layer == 3, info.version == 0, bytes.isSeekable, (bytes.size ?? 0) > MP3SegmentDecoder.minimumFileSize || hints.segmentFrames != nil {
-            segments = MP3SegmentDecoder(handle: h, path: bytes.path, threads: hints.threads, monoMix: hints.monoMix,
+        if hints.threads > 1, info.layer == 3, info.version == 0, let input = bytes.reopener,
+           (bytes.size ?? 0) > MP3SegmentDecoder.minimumFileSize || hints.segmentFrames != nil {
+            segments = MP3SegmentDecoder(handle: h, input: input, threads: hints.threads, monoMix: hints.monoMix,
                                          divisor: divisor, rate: rate, channels: channels,
                                          samplesPerFrame: samplesPerFrame / divisor, segmentFrames: hints.segmentFrames)
             if segments == nil, promptc_mpg123_seek(h, 0, SEEK_SET) != 0 {
@@ -130,7 +131,7 @@ public final class MP3Source: AudioSource {
             // The segment decoder has scanned the stream already: its frame count and the
             // Info tag's encoder delay and padding give the length. Otherwise (files under
             // 2 MB) a scan on a full-rate handle is cheap.
-            fullRateLength = segments != nil ? MP3Source.gaplessLength(h) : MP3Source.scannedLength(bytes.path)
+            fullRateLength = segments != nil ? MP3Source.gaplessLength(h) : bytes.reopener.flatMap(MP3Source.scannedLength)
         }
     }
 
@@ -145,8 +146,8 @@ public final class MP3Source: AudioSource {
 
     /// The gapless length of the stream at its own rate, from a scan of its frame headers
     /// on a full-rate handle (nothing is decoded); nil when libmpg123 cannot tell.
-    static func scannedLength(_ path: String) -> Int? {
-        guard let bytes = try? ByteSource(path: path), let h = mpg123_new(nil, nil) else { return nil }
+    static func scannedLength(_ input: ByteSource.Reopener) -> Int? {
+        guard let bytes = try? input.open(), let h = mpg123_new(nil, nil) else { return nil }
         let box = Unmanaged.passRetained(bytes)
         defer { mpg123_delete(h); box.release() }
         guard open(h, box, seekable: true, monoMix: false, divisor: 1), promptc_mpg123_scan(h) == Int32(MPG123_OK.rawValue) else { return nil }
@@ -278,6 +279,14 @@ public final class MP3Source: AudioSource {
                 break
             }
             if r == Int32(MPG123_DONE.rawValue) || r == Int32(MPG123_NEED_MORE.rawValue) { finished = true; break }
+            if mpg123_errcode(handle) == Int32(MPG123_BAD_OUTFORMAT.rawValue) {
+                // A new rate the reduced-rate synthesis cannot deliver (16000 / 4): the
+                // stream changed format, which the full-rate path reports the same way.
+                var info = mpg123_frameinfo2()
+                _ = promptc_mpg123_info(handle, &info)
+                throw AudioIOError(.formatChange, path,
+                    "the stream changes from \(stream.codedRate) Hz to \(info.rate) Hz at \(seconds(at, sampleRate)); split the file first")
+            }
             let message = String(cString: mpg123_strerror(handle))
             if at > 0 {
                 warnings.append(.stoppedEarly(reason: message))
@@ -292,7 +301,7 @@ public final class MP3Source: AudioSource {
     /// Replaces the (indexed) handle by a fresh one and decodes up to where the segments
     /// stopped, dropping the samples.
     private func restartInOnePass() throws {
-        let fresh = try ByteSource(path: path)
+        guard let fresh = try bytes.reopener?.open() else { throw AudioIOError(.corrupt, path, "cannot read it again from the start") }
         guard let h = mpg123_new(nil, nil) else { throw AudioIOError(.corrupt, path, "libmpg123 could not restart") }
         let freshBox = Unmanaged.passRetained(fresh)
         guard MP3Source.open(h, freshBox, seekable: true, monoMix: monoMix, divisor: rateDivisor) else {
@@ -371,6 +380,27 @@ struct MPEGFrameHeader {
         length = factor * bitrate / rate + padding
     }
 
+    /// The longest run of MPEG frames that follow each other at the distances their
+    /// headers give, with the same version, layer and rate, starting anywhere in `b`.
+    /// Eight in a row do not happen by chance in other data: that is an MPEG stream.
+    static func longestChain(_ b: [UInt8], atLeast wanted: Int) -> Int {
+        var best = 0
+        var i = 0
+        while i + 4 <= b.count && best < wanted {
+            if let first = MPEGFrameHeader(b, i), first.length != nil {
+                var n = 0, j = i
+                while let h = MPEGFrameHeader(b, j), let length = h.length, h.version == first.version,
+                      h.layerBits == first.layerBits, h.sampleRate == first.sampleRate {
+                    n += 1
+                    j += length
+                }
+                best = max(best, n)
+            }
+            i += 1
+        }
+        return best
+    }
+
     /// True when two MPEG audio frame headers with the same version, layer and rate
     /// follow each other at the distance the first header gives (free format: a header
     /// with the same fields within 4000 bytes).
@@ -398,13 +428,16 @@ struct MPEGFrameHeader {
 }
 
 extension InputFormat {
-    /// MPEG audio: an ID3v2 tag or MPEG audio inside a RIFF/WAVE file (format tags 0x55,
-    /// 0x50) are magic; frame sync found by scanning is weaker than a headerless name.
+    /// MPEG audio: an ID3v2 tag, MPEG audio inside a RIFF/WAVE file (format tags 0x55,
+    /// 0x50), or eight chained frames are as good as a magic number (an MP3 renamed
+    /// `.alaw` is an MP3); a lone frame sync found by scanning is weaker than a headerless
+    /// name.
     public static let mpegAudio = InputFormat(
         name: "MPEG audio", extensions: ["mp3", "mp2", "mp1", "mpa"],
         probe: { head, _ in
             if head.count >= 3 && head[0] == 0x49 && head[1] == 0x44 && head[2] == 0x33 { return Match(.magic) }   // "ID3"
             if let wav = WAVHeaderScan(head), wav.formatTag == 0x0055 || wav.formatTag == 0x0050 { return Match(.magic) }
+            if MPEGFrameHeader.longestChain(head, atLeast: 8) >= 8 { return Match(.magic) }
             return MPEGFrameHeader.syncFound(head) ? Match(.sniffed) : nil
         },
         open: { bytes, request, _ in try MP3Source(bytes: bytes, request: request) })

@@ -56,7 +56,10 @@ public final class OutputFile {
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(dir.isEmpty ? "/" : dir)/.\(name).promptc-XXXXXX".utf8CString)
+        // ".NAME.promptc-XXXXXX" beside the target; a name too long for that (a file name
+        // may have 255 bytes) gets ".promptc-XXXXXX" alone.
+        let temporaryName = name.utf8.count + 16 <= 255 ? ".\(name).promptc-XXXXXX" : ".promptc-XXXXXX"
+        var template = Array("\(dir.isEmpty ? "/" : dir)/\(temporaryName)".utf8CString)
         let d = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if d < 0 {
             throw AudioIOError(.writeFailed, path, "cannot create a file in \(dir): \(String(cString: strerror(errno)))")

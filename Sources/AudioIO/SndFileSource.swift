@@ -79,6 +79,10 @@ public final class SndFileSource: AudioSource {
                 throw AudioIOError(.corrupt, bytes.path, "decoding failed: \(String(cString: sf_strerror(file)))")
             } else if e != 0 {
                 warnings.append(.stoppedEarly(reason: String(cString: sf_strerror(file))))
+            } else if !stream.codec.isCompressed, let expected = stream.frames, decoded < expected {
+                // Uncompressed frames were counted from the file's size when it was opened:
+                // fewer now means the file was cut short while it was being read.
+                warnings.append(.truncated(promisedFrames: expected, decodedFrames: decoded, sampleRate: sampleRate))
             }
         }
         decoded += n

@@ -1,10 +1,15 @@
-/// Replaces NaN samples with silence and infinities with full scale before filtering
-/// (one NaN would otherwise smear across a whole filter length), and counts them.
+/// Replaces samples that cannot be audio before filtering, and counts them: NaN by
+/// silence, infinities and anything beyond ±``headroom`` by full scale. One such sample
+/// would otherwise ring through a whole filter length (a 1e30 in a float WAV saturates
+/// every output it touches); clamped, the damage stays one sample wide.
 public final class NonFiniteGuard: AudioStage {
     public let inputChannels: Int
     public var outputChannels: Int { inputChannels }
-    /// Samples that were NaN or infinite.
+    /// Samples that were NaN, infinite or beyond the headroom.
     public private(set) var replaced = 0
+    /// Largest magnitude taken as audio: 4.0, +12 dBFS, more than any float recording
+    /// that was mixed with care goes over full scale.
+    public static let headroom: Float = 4
 
     public init(channels: Int) { inputChannels = channels }
 
@@ -13,11 +18,12 @@ public final class NonFiniteGuard: AudioStage {
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
         let start = output.count
         output.append(contentsOf: input)
-        // SIMD scan of the exponent bits (all ones = NaN or infinity); the scalar repair
-        // runs only for the rare block that has one.
-        guard BitScan.maxExponentBits(input) == BitScan.exponentMask else { return }
+        // SIMD scan of the exponent bits (anything from 4.0 up has an exponent field of
+        // at least 0x81; all ones is NaN or infinity); the scalar repair runs only for the
+        // rare block that has one.
+        guard BitScan.maxExponentBits(input) >= BitScan.headroomExponent else { return }
         output.withUnsafeMutableBufferPointer { out in
-            for i in start..<out.count where !out[i].isFinite {
+            for i in start..<out.count where !(abs(out[i]) <= Self.headroom) {
                 out[i] = out[i].isNaN ? 0 : (out[i] > 0 ? 1 : -1)
                 replaced += 1
             }
@@ -56,6 +62,9 @@ public final class OverCounter: AudioStage {
 enum BitScan {
     typealias Lanes = SIMD16<Int32>
     static let exponentMask: Int32 = 0x7F80_0000
+    /// The exponent field of 4.0 (``NonFiniteGuard/headroom``): a block whose largest
+    /// exponent field is below it has nothing to repair.
+    static let headroomExponent: Int32 = 0x4080_0000
 
     @inline(__always)
     static func laneMax(_ a: Lanes, _ b: Lanes) -> Lanes { let d = a &- b; return a &- (d & (d &>> 31)) }

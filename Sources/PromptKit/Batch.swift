@@ -93,6 +93,9 @@ public final class BatchConverter: Sendable {
             sourceIsFolder.append(isDir)
         }
         try Self.prepareOutputFolder(outputDirectory)
+        // One batch at a time per output folder: a second one refuses at once.
+        let lock = try FolderLock(folder: outputDirectory, wait: false)
+        defer { lock.release() }
         var manifest = try BatchManifest.load(outputDirectory)
         var items: [BatchItemReport] = []
 
@@ -412,35 +415,5 @@ enum ContentHash {
         }
         h ^= total
         return String(h, radix: 16)
-    }
-}
-
-/// Relative paths of the regular files under a folder, sorted.
-public enum FileTree {
-    /// - Parameters:
-    ///   - includeHiddenFiles: list `.name` files too (hidden folders are never entered).
-    ///   - skipping: an absolute folder not to enter (the output folder inside a source).
-    public static func list(_ dir: String, includeHiddenFiles: Bool = false, skipping: String? = nil) -> [String] {
-        var out: [String] = []
-        func walk(_ rel: String) {
-            let path = rel.isEmpty ? dir : dir + "/" + rel
-            if let s = skipping, URL(fileURLWithPath: path).standardizedFileURL.path == s { return }
-            guard let d = opendir(path) else { return }
-            defer { closedir(d) }
-            while let e = readdir(d) {
-                let name = withUnsafePointer(to: e.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-                if name == "." || name == ".." { continue }
-                let child = rel.isEmpty ? name : rel + "/" + name
-                var st = stat()
-                guard stat(dir + "/" + child, &st) == 0 else { continue }
-                if (st.st_mode & S_IFMT) == S_IFDIR {
-                    if !name.hasPrefix(".") { walk(child) }
-                } else if (st.st_mode & S_IFMT) == S_IFREG && (includeHiddenFiles || !name.hasPrefix(".")) {
-                    out.append(child)
-                }
-            }
-        }
-        walk("")
-        return out.sorted()
     }
 }

@@ -85,14 +85,15 @@ public enum ConversionWarning: Sendable, Equatable {
     case decode(DecodeWarning)
     /// Samples beyond full scale after filtering, saturated in the outputs.
     case clipped(samples: Int, peak: Float)
-    /// NaN or infinite input samples replaced (NaN by silence, infinity by full scale).
+    /// NaN, infinite or absurd input samples (beyond ±4, +12 dBFS) replaced: NaN by
+    /// silence, the others by full scale.
     case nonFinite(samples: Int)
 
     public var message: String {
         switch self {
         case .decode(let w): w.message
         case let .clipped(n, peak): "\(n) samples beyond full scale were clipped (peak \(formatDB(Double(peak))) dBFS); lower the level of the recording"
-        case .nonFinite(let n): "\(n) NaN or infinite samples were replaced (NaN by silence, infinity by full scale)"
+        case .nonFinite(let n): "\(n) NaN, infinite or absurd (beyond ±4, +12 dBFS) samples were replaced (NaN by silence, the others by full scale)"
         }
     }
 }
@@ -160,6 +161,11 @@ public enum Converter {
     private static func run(source: AudioSource, input: String, writers: [PromptWriter], options: ConversionOptions) throws -> ConversionReport {
         let plan = Planner.conversion(source: source, writers: writers, options: options)
         let result = try PlanExecutor.run(plan, options: PlanExecutor.Options(decodeAhead: options.decodeAhead, blockFrames: options.blockFrames))
+        // An input that decodes to nothing (an Ogg cut short, a WAV whose data size is 0)
+        // would make empty prompts that "play" silence: an error, and no output is written.
+        guard result.inputFrames > 0 else {
+            throw AudioIOError(.empty, input, "decodes to no audio at all (\(source.formatDescription)); nothing was written")
+        }
         if options.strict, let t = source.warnings.first(where: \.meansIncompleteInput) {
             throw AudioIOError(.truncated, input, t.message)
         }

@@ -50,7 +50,15 @@ public enum AsteriskConfig {
 /// The rules a prompt name must follow to be found by `Playback()` and to survive dialplan
 /// argument parsing.
 public enum PromptName {
-    static let forbidden: Set<Character> = [",", "|", "(", ")", "\"", ";", " ", "'", "\\", "$", "{", "}", "[", "]"]
+    static let forbidden: Set<Character> = [",", "&", "|", "(", ")", "\"", ";", " ", "'", "\\", "$", "{", "}", "[", "]"]
+
+    /// Characters that do not show, or show something else: line and paragraph separators,
+    /// zero-width characters, bidirectional controls (a name can look like another), and
+    /// U+FFFD, which stands for bytes that were not valid UTF-8.
+    static func isInvisible(_ v: UInt32) -> Bool {
+        v == 0x2028 || v == 0x2029 || (0x200B...0x200F).contains(v) || (0x202A...0x202E).contains(v)
+            || (0x2060...0x2064).contains(v) || (0x2066...0x2069).contains(v) || v == 0x061C || v == 0xFEFF || v == 0xFFFD
+    }
 
     /// Nil when fine, else the reason and a safe suggestion.
     public static func problem(_ name: String, what: String = "name") -> String? {
@@ -61,7 +69,12 @@ public enum PromptName {
         if name.split(separator: "/").contains("..") || name == ".." { return bad("contains '..'") }
         if what == "name" && name.contains("/") { return bad("contains '/' (use --subdir for folders)") }
         if name.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { return bad("is hidden (starts with '.')") }
-        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return bad("contains control characters") }
+        if name.split(separator: "/").contains(where: { $0.hasPrefix("-") }) { return bad("starts with '-', which commands take for an option") }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) { return bad("contains control characters") }
+        if name.unicodeScalars.contains(where: { $0 == "\u{FFFD}" }) { return bad("is not valid UTF-8") }
+        if name.unicodeScalars.contains(where: { isInvisible($0.value) }) {
+            return bad("contains invisible or direction-changing characters (a name that looks like another)")
+        }
         if let c = name.first(where: { forbidden.contains($0) }) { return bad("contains '\(c)', which breaks dialplan arguments") }
         let ext = AudioDecoder.fileExtension(name)
         if !ext.isEmpty, PromptFormat.forExtension(ext.lowercased()) != nil || FormatRegistry.asteriskPlays(extension: ext.lowercased()) {
@@ -196,6 +209,14 @@ public final class PromptInstaller {
         let prompts = try plan(sources)
         for p in prompts { if let problem = PromptName.problem(p.name) { throw ConversionError.usage(problem) } }
         let (uid, gid) = try owner()
+        // One install at a time per sounds folder: the checks, the commits and the
+        // manifest update of two runs never interleave.
+        var lock: FolderLock?
+        if !options.dryRun {
+            try makeFolders(options.soundsDir, uid: nil, gid: nil)
+            lock = try FolderLock(folder: options.soundsDir, wait: true)
+        }
+        defer { lock?.release() }
         // A damaged manifest stops the install before anything changes.
         var m = try loadManifest()
         let record = m.installs.count
@@ -239,7 +260,7 @@ public final class PromptInstaller {
             warnings.append(options.replace ? "removed sibling formats Asterisk might pick instead: \(list) (backed up)"
                                             : "other formats of '\(p.name)' stay in \(dir): \(list); Asterisk may play them instead (use --replace to remove them)")
         }
-        let stamp = String(Int(Date().timeIntervalSince1970 * 1000))
+        let stamp = "\(Int(Date().timeIntervalSince1970 * 1000))-\(getpid())"
         let backupRoot = options.soundsDir + "/.promptc-backup/" + stamp
         func backupPath(_ original: String) -> String { backupRoot + "/" + String(original.dropFirst(options.soundsDir.count + 1)) }
         var backups: [InstalledPrompt.Backup] = replaced.map { .init(original: $0, backup: backupPath($0), removed: false) }
@@ -332,6 +353,8 @@ public final class PromptInstaller {
     }
 
     private func uninstall(_ keys: [(name: String, lang: String, subdir: String)]) throws -> UninstallResult {
+        let lock = options.dryRun ? nil : try FolderLock(folder: options.soundsDir, wait: true)
+        defer { lock?.release() }
         var m = try loadManifest(mustExist: !keys.isEmpty)
         var result = UninstallResult()
         for key in keys {
@@ -429,14 +452,21 @@ public final class PromptInstaller {
     func owner() throws -> (uid_t?, gid_t?) {
         let spec = options.owner ?? (getpwnam("asterisk") != nil ? "asterisk:asterisk" : nil)
         guard let s = spec else { return (nil, nil) }
-        let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
-        guard let pw = getpwnam(parts[0]) else { throw ConversionError.usage("--owner: no user '\(parts[0])'") }
-        var gid = pw.pointee.pw_gid
-        if parts.count == 2 {
-            guard let gr = getgrnam(parts[1]) else { throw ConversionError.usage("--owner: no group '\(parts[1])'") }
-            gid = gr.pointee.gr_gid
+        // USER, USER:GROUP, :GROUP; names or numbers (65534:65534), as chown takes them.
+        let parts = s.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        var uid: uid_t?, gid: gid_t?
+        if !parts[0].isEmpty {
+            if let pw = getpwnam(parts[0]) { uid = pw.pointee.pw_uid; gid = pw.pointee.pw_gid }
+            else if let n = UInt32(parts[0]) { uid = n }
+            else { throw ConversionError.usage("--owner: no user '\(parts[0])'") }
         }
-        return (pw.pointee.pw_uid, gid)
+        if parts.count == 2 && !parts[1].isEmpty {
+            if let gr = getgrnam(parts[1]) { gid = gr.pointee.gr_gid }
+            else if let n = UInt32(parts[1]) { gid = n }
+            else { throw ConversionError.usage("--owner: no group '\(parts[1])'") }
+        }
+        if uid == nil && gid == nil { throw ConversionError.usage("--owner takes USER, USER:GROUP or :GROUP (names or numbers)") }
+        return (uid, gid)
     }
 
     /// Creates missing folders 0755, owned like the files.
@@ -450,7 +480,7 @@ public final class PromptInstaller {
         for m in missing.reversed() {
             if mkdir(m, 0o755) != 0 && errno != EEXIST { throw AudioIOError(.writeFailed, m, "cannot create: \(String(cString: strerror(errno)))") }
             chmod(m, 0o755)
-            if let u = uid { chown(m, u, gid ?? gid_t(bitPattern: -1)) }
+            if uid != nil || gid != nil { chown(m, uid ?? uid_t.max, gid ?? gid_t.max) }
         }
     }
 }
@@ -489,8 +519,8 @@ extension OutputFile {
     func setOwnerAndMode(uid: uid_t?, gid: gid_t?, mode: mode_t) throws {
         try withTemporaryDescriptor { fd in
             fchmod(fd, mode)
-            if let u = uid, fchown(fd, u, gid ?? gid_t(bitPattern: -1)) != 0 {
-                throw AudioIOError(.writeFailed, path, "cannot give it to uid \(u): \(String(cString: strerror(errno)))")
+            if uid != nil || gid != nil, fchown(fd, uid ?? uid_t.max, gid ?? gid_t.max) != 0 {
+                throw AudioIOError(.writeFailed, path, "cannot give it to \(uid.map { "uid \($0)" } ?? "") \(gid.map { "gid \($0)" } ?? ""): \(String(cString: strerror(errno)))")
             }
         }
     }

@@ -356,12 +356,16 @@ struct BadInputTests {
         #expect(AudioDecoder.detect([0x00, 0x01, 0xFE, 0x80, 0x99], fileExtension: "wav") == .unknown)
         #expect(AudioDecoder.detect([0x00, 0x01, 0xFE, 0x80, 0x99], fileExtension: "alaw")
                 == .format(.asteriskRaw, InputFormat.Match(.fileExtension, raw: RawFormat(encoding: .alaw, sampleRate: 8000))))
-        // A magic number beats the extension; an MPEG frame sync found by scanning does not.
+        // A magic number beats the extension, and so do eight chained MPEG frames; a lone
+        // frame sync found by scanning (two frames here) does not.
         let wav = [UInt8](FileManager.default.contents(atPath: fixture("speech/speech-8k-mono.wav"))!.prefix(4096))
         #expect(AudioDecoder.detect(wav, fileExtension: "alaw") == .format(.sndfile, InputFormat.Match(.magic, promisedFrames: 32000)))
-        let mp3 = [UInt8](FileManager.default.contents(atPath: fixture("speech/speech-44k-cbr128.mp3"))!.prefix(4096))
-        if case let .format(f, _) = AudioDecoder.detect(mp3, fileExtension: "alaw") { #expect(f == .asteriskRaw) } else { Issue.record("not raw") }
-        if case let .format(f, _) = AudioDecoder.detect(mp3, fileExtension: "bin") { #expect(f == .mpegAudio) } else { Issue.record("not MPEG") }
+        let file = [UInt8](FileManager.default.contents(atPath: fixture("speech/speech-44k-cbr128.mp3"))!)
+        let start = file.firstIndex(of: 0xFF)!                      // past the LAME tag's leading bytes, if any
+        let twoFrames = Array(file[start..<(start + 900)]), many = Array(file.prefix(8192))
+        if case let .format(f, _) = AudioDecoder.detect(twoFrames, fileExtension: "alaw") { #expect(f == .asteriskRaw) } else { Issue.record("not raw") }
+        if case let .format(f, _) = AudioDecoder.detect(twoFrames, fileExtension: "bin") { #expect(f == .mpegAudio) } else { Issue.record("not MPEG") }
+        if case let .format(f, m) = AudioDecoder.detect(many, fileExtension: "alaw") { #expect(f == .mpegAudio && m.evidence == .magic) } else { Issue.record("not MPEG") }
     }
 }
 

@@ -17,6 +17,7 @@ extension OutputFormat {
                      makeWriter: { G711Writer(file: $0, law: law, format: format) },
                      checkContent: { _, head in
                          if WAVHeaderScan(head) != nil || head.starts(with: Array("RIFF".utf8)) { return .wavHeaderInRawFile(extension: format.rawValue) }
+                         if let other = OutputFormat.containerIn(head) { return .otherFormatInRawFile(format: other, extension: format.rawValue) }
                          if let seen = LawDetector.judge(head), seen != law { return .wrongLaw(stated: law, seen: seen) }
                          return nil
                      })

@@ -23,6 +23,7 @@ extension OutputFormat {
                      makeWriter: { PCM16Writer(file: $0, format: format, wavHeader: false) },
                      checkContent: { _, head in
                          if WAVHeaderScan(head) != nil || head.starts(with: Array("RIFF".utf8)) { return .wavHeaderInRawFile(extension: format.rawValue) }
+                         if let other = OutputFormat.containerIn(head) { return .otherFormatInRawFile(format: other, extension: format.rawValue) }
                          return head.count % 2 != 0 ? .oddByteCount(extension: format.rawValue) : nil
                      })
     }

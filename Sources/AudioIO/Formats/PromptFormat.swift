@@ -76,6 +76,13 @@ public struct OutputFormat: Sendable {
         return try checkContent(path, head)
     }
 
+    /// The kind of file the bytes are, when a magic number (or a chain of MPEG frames)
+    /// says so; for the content checks of headerless formats.
+    static func containerIn(_ head: [UInt8]) -> String? {
+        for input in FormatRegistry.inputs where input.probe(head, "")?.evidence == .magic { return input.name }
+        return nil
+    }
+
     /// A writer of this format at `path` (temporary file until `finish()`).
     public func writer(path: String, overwrite: Bool) throws -> PromptWriter {
         try makeWriter(OutputFile(path: path, overwrite: overwrite))
@@ -88,6 +95,9 @@ public enum PromptProblem: Sendable, Equatable {
     case empty
     /// A WAV file renamed to a headerless extension: Asterisk plays the header as noise.
     case wavHeaderInRawFile(extension: String)
+    /// Another kind of file (an MP3, a FLAC...) renamed to a headerless extension:
+    /// Asterisk plays it as noise.
+    case otherFormatInRawFile(format: String, extension: String)
     /// Raw G.711 whose content was coded with the other law.
     case wrongLaw(stated: G711Law, seen: G711Law)
     case oddByteCount(extension: String)
@@ -100,6 +110,7 @@ public enum PromptProblem: Sendable, Equatable {
         switch self {
         case .empty: "is empty"
         case .wavHeaderInRawFile(let ext): "has a WAV header inside a raw .\(ext) file"
+        case let .otherFormatInRawFile(format, ext): "holds \(format), not raw .\(ext) samples"
         case let .wrongLaw(stated, seen): "the content looks like \(seen.text), not \(stated.text)"
         case .oddByteCount: "has an odd number of bytes for 16-bit samples"
         case let .unplayableWAV(found, rate, ext): "is \(found); Asterisk plays only 16-bit mono \(rate) Hz PCM .\(ext) files"

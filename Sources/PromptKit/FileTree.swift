@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+
+/// Relative paths of the regular files under a folder, sorted.
+public enum FileTree {
+    /// - Parameters:
+    ///   - includeHiddenFiles: list `.name` files too (hidden folders are never entered).
+    ///   - skipping: an absolute folder not to enter (the output folder inside a source).
+    ///
+    /// A folder reached twice (links back up the tree, two links to one folder) is entered
+    /// once: the walk remembers the (device, inode) of every folder it entered.
+    public static func list(_ dir: String, includeHiddenFiles: Bool = false, skipping: String? = nil) -> [String] {
+        var out: [String] = []
+        var entered = Set<[UInt64]>()
+        func walk(_ rel: String) {
+            let path = rel.isEmpty ? dir : dir + "/" + rel
+            if let s = skipping, URL(fileURLWithPath: path).standardizedFileURL.path == s { return }
+            var st = stat()
+            guard stat(path, &st) == 0, entered.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { return }
+            guard let d = opendir(path) else { return }
+            defer { closedir(d) }
+            while let e = readdir(d) {
+                let name = entryName(e)
+                if name == "." || name == ".." { continue }
+                let child = rel.isEmpty ? name : rel + "/" + name
+                var st = stat()
+                guard stat(dir + "/" + child, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR {
+                    if !name.hasPrefix(".") { walk(child) }
+                } else if (st.st_mode & S_IFMT) == S_IFREG && (includeHiddenFiles || !name.hasPrefix(".")) {
+                    out.append(child)
+                }
+            }
+        }
+        walk("")
+        return out.sorted()
+    }
+
+    /// The name of a directory entry, read within the entry's own length: glibc packs
+    /// entries by `d_reclen`, so the last one of a buffer may end before `d_name`'s
+    /// declared 256 bytes, and copying the whole field would read past the buffer.
+    static func entryName(_ e: UnsafeMutablePointer<dirent>) -> String {
+        let raw = UnsafeRawPointer(e)
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        let length = Int(raw.load(fromByteOffset: MemoryLayout<dirent>.offset(of: \dirent.d_reclen)!, as: UInt16.self))
+        let bytes = (raw + nameOffset).assumingMemoryBound(to: UInt8.self)
+        var n = 0
+        while n < length - nameOffset && bytes[n] != 0 { n += 1 }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: n), as: UTF8.self)
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+@testable import AudioIO
+@testable import PromptKit
+
+/// Issue 13's reproduced cases: each failed before its fix.
+@Suite("safe next to a live PBX")
+struct SafetyTests {
+    @Test("folder walks enter a folder once: two links to '.' neither loop nor duplicate; big folders list every entry")
+    func folderWalks() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        try Data([1]).write(to: dir.appendingPathComponent("a.wav"))
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try Data([1]).write(to: dir.appendingPathComponent("sub/b.wav"))
+        #expect(symlink(".", dir.appendingPathComponent("loop1").path) == 0)
+        #expect(symlink("..", dir.appendingPathComponent("sub/up").path) == 0)
+        #expect(FileTree.list(dir.path) == ["a.wav", "sub/b.wav"])
+        let big = dir.appendingPathComponent("big")
+        try FileManager.default.createDirectory(at: big, withIntermediateDirectories: true)
+        for i in 0..<1500 { try Data().write(to: big.appendingPathComponent(String(repeating: "n", count: 40 + i % 200) + "\(i)")) }
+        #expect(FileTree.list(big.path).count == 1500)
+    }
+
+    @Test("names: a leading '-', controls, invisible and direction-changing characters, invalid UTF-8 and '&' are refused", arguments: [
+        "-rf", "a\u{85}b", "line\u{2028}break", "zero\u{200B}width", "evil\u{202E}gnp.exe", "bad\u{FFFD}byte", "a&b", "sub/-x",
+    ])
+    func hostileNames(name: String) {
+        let what = name.contains("/") ? "subdir" : "name"
+        #expect(PromptName.problem(name, what: what) != nil, "\(name.unicodeScalars.map { String($0.value, radix: 16) })")
+        #expect(PromptName.problem(PromptName.suggest(name)) == nil, "the suggestion is safe")
+    }
+
+    @Test("--owner takes numbers and a group alone")
+    func numericOwner() throws {
+        var o = InstallOptions(soundsDir: "/nonexistent")
+        o.owner = "65534:65534"
+        let (u, g) = try PromptInstaller(options: o).owner()
+        #expect(u == 65534 && g == 65534)
+        o.owner = ":65533"
+        let (u2, g2) = try PromptInstaller(options: o).owner()
+        #expect(u2 == nil && g2 == 65533)
+        o.owner = ":"
+        #expect(throws: ConversionError.self) { _ = try PromptInstaller(options: o).owner() }
+    }
+
+    @Test("an output name of 255 bytes works (the temporary name is never longer than the limit)")
+    func longOutputName() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let name = String(repeating: "p", count: 250) + ".alaw"
+        let out = dir.appendingPathComponent(name).path
+        _ = try Converter.convert(input: fixture("speech/speech-8k-mono.wav"), outputs: [OutputTarget(path: out, format: .alaw)])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)).count == 32000)
+    }
+
+    @Test("an input that decodes to nothing is an error and writes nothing")
+    func emptyResult() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let wav = dir.appendingPathComponent("empty.wav").path
+        try writeWAV(wav, samples: [], rate: 44100)
+        let out = dir.appendingPathComponent("e.alaw").path
+        #expect(throws: AudioIOError.self) { _ = try Converter.convert(input: wav, outputs: [OutputTarget(path: out, format: .alaw)]) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["empty.wav"])
+    }
+
+    @Test("absurd float samples (1e30) stay local instead of ringing through the filters")
+    func absurdSamples() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        // A 1 kHz tone at -20 dBFS, 44.1 kHz float, with 30 samples of 1e30 spread over 2 s.
+        var x = (0..<88200).map { Float(0.1 * sin(2 * Double.pi * 1000 * Double($0) / 44100)) }
+        for k in 0..<30 { x[1000 + k * 2900] = k % 2 == 0 ? 1e30 : -1e30 }
+        let wav = dir.appendingPathComponent("f.wav").path
+        try writeFloatWAV(wav, samples: x, rate: 44100)
+        let out = dir.appendingPathComponent("f.sln").path
+        let r = try Converter.convert(input: wav, outputs: [OutputTarget(path: out, format: .sln)])
+        #expect(r.nonFinite == 30)
+        let y = try Data(contentsOf: URL(fileURLWithPath: out)).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        let loud = y.filter { abs(Int($0)) > 16384 }.count
+        #expect(loud * 100 < y.count, "\(loud) of \(y.count) samples above -6 dBFS")
+    }
+
+    @Test("an MP3 named .alaw is read as the MP3 it is, and the .alaw content check names it")
+    func mp3NamedALaw() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let disguised = dir.appendingPathComponent("prompt.alaw").path
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-44k-cbr128.mp3"), toPath: disguised)
+        let a = dir.appendingPathComponent("a.sln").path, b = dir.appendingPathComponent("b.sln").path
+        _ = try Converter.convert(input: disguised, outputs: [OutputTarget(path: a, format: .sln)])
+        _ = try Converter.convert(input: fixture("speech/speech-44k-cbr128.mp3"), outputs: [OutputTarget(path: b, format: .sln)])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)))
+        guard case .otherFormatInRawFile? = try PromptFormat.alaw.spec.problem(at: disguised) else {
+            Issue.record("the .alaw check does not see the MP3"); return
+        }
+        // Real A-law prompts stay raw A-law.
+        #expect(try PromptFormat.alaw.spec.problem(at: fixture("reference/speech-44k-cbr128.ffmpeg.alaw")) == nil)
+    }
+
+    @Test("an MP3 whose rate changes in mid-stream is the same error on the fast and the full path")
+    func rateChangeOnBothPaths() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        var joined = Data()
+        for (rate, seconds) in [(44100, 2.0), (16000, 2.0)] {
+            let part = dir.appendingPathComponent("part\(rate).mp3").path
+            let x = (0..<Int(Double(rate) * seconds)).map { Float(0.3 * sin(2 * Double.pi * 440 * Double($0) / Double(rate))) }
+            let w = try MP3Writer(file: try OutputFile(path: part, overwrite: true), sampleRate: rate, companding: false)
+            try x.withUnsafeBufferPointer { try w.write($0) }
+            try w.finish()
+            joined.append(try Data(contentsOf: URL(fileURLWithPath: part)))
+        }
+        let mp3 = dir.appendingPathComponent("joined.mp3").path
+        try joined.write(to: URL(fileURLWithPath: mp3))
+        for fast in [true, false] {
+            var o = ConversionOptions(); o.mp3FastPath = fast; o.overwrite = true
+            #expect {
+                _ = try Converter.convert(input: mp3, outputs: [OutputTarget(path: dir.appendingPathComponent("o.alaw").path, format: .alaw)], options: o)
+            } throws: { ($0 as? AudioIOError)?.kind == .formatChange }
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o.alaw").path))
+        }
+    }
+
+    @Test("an MP3 replaced or deleted while its segments decode is still the file that was opened")
+    func replacedInput() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("in.mp3").path
+        try FileManager.default.copyItem(atPath: fixture("sample/welcome.mp3"), toPath: path)
+        let expected = try decodeMono(fixture("sample/welcome.mp3")).samples
+        let hints = MP3DecodeHints(threads: 2, segmentFrames: 16)
+        let source = try MP3Source(bytes: ByteSource(path: path), hints: hints)
+        #expect(source.decodesInSegments)
+        // Replace the file under its name, then delete it: the workers start on the first read.
+        let other = dir.appendingPathComponent("other.mp3").path
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-44k-cbr128.mp3"), toPath: other)
+        #expect(rename(other, path) == 0)
+        #expect(unlink(path) == 0)
+        var got: [Float] = []
+        var buffer = [Float](repeating: 0, count: 4096 * source.channels)
+        while true {
+            let n = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, frames: 4096) }
+            if n == 0 { break }
+            for f in 0..<n { got.append((0..<source.channels).map { buffer[f * source.channels + $0] }.reduce(0, +) / Float(source.channels)) }
+        }
+        #expect(got == expected)
+    }
+
+    @Test("two batch runs into one folder: the second refuses at once; installs into one sounds folder take turns")
+    func folderLocks() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let held = try FolderLock(folder: out.path, wait: false)
+        let r = try runPromptc(["batch", fixture("speech/speech-8k-mono.wav"), "-o", out.path])
+        #expect(r.status != 0 && r.stderr.contains("another promptc is writing into this folder"), "\(r.stderr)")
+        held.release()
+        #expect(try runPromptc(["batch", fixture("speech/speech-8k-mono.wav"), "-o", out.path]).status == 0)
+        // An install waits for the lock, then completes.
+        let sounds = dir.appendingPathComponent("sounds")
+        try FileManager.default.createDirectory(at: sounds, withIntermediateDirectories: true)
+        let lock = try FolderLock(folder: sounds.path, wait: false)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: promptcBinary)
+        p.arguments = ["install", fixture("speech/speech-16k-mono.wav"), "--name", "hello", "--sounds-dir", sounds.path, "--formats", "alaw"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(p.isRunning, "the install waits while the folder is locked")
+        #expect(!FileManager.default.fileExists(atPath: sounds.path + "/en/custom/hello.alaw"))
+        lock.release()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0 && FileManager.default.fileExists(atPath: sounds.path + "/en/custom/hello.alaw"))
+    }
+}
+
+/// Writes a 32-bit float mono WAV.
+func writeFloatWAV(_ path: String, samples: [Float], rate: Int) throws {
+    func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+    func le16(_ v: Int) -> [UInt8] { (0..<2).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+    let data = samples.flatMap { le32(Int($0.bitPattern)) }
+    let header = Array("RIFF".utf8) + le32(36 + data.count) + Array("WAVEfmt ".utf8) + le32(16) + le16(3) + le16(1)
+        + le32(rate) + le32(rate * 4) + le16(4) + le16(32) + Array("data".utf8) + le32(data.count)
+    try Data(header + data).write(to: URL(fileURLWithPath: path))
+}
