@@ -43,8 +43,14 @@ public enum AudioDecoder {
             if let m = format.probe(head, ext), best == nil || m.evidence > best!.1.evidence { best = (format, m) }
         }
         if let (format, match) = best { return .format(format, match) }
-        let printable = head.prefix(4096).filter { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }.count
-        if printable * 100 >= min(head.count, 4096) * 95 { return .text }
-        return .unknown
+        return looksLikeText(head) ? .text : .unknown
     }
+}
+
+/// True when at least 95% of the first 4 KiB are printable ASCII, tabs or line breaks:
+/// text, never audio (raw G.711 and PCM are far from it).
+func looksLikeText(_ head: [UInt8]) -> Bool {
+    guard !head.isEmpty else { return false }
+    let printable = head.prefix(4096).filter { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }.count
+    return printable * 100 >= min(head.count, 4096) * 95
 }

@@ -96,6 +96,10 @@ extension InputFormat {
     public static let asteriskRaw = InputFormat(
         name: "headerless Asterisk prompt",
         extensions: FormatRegistry.outputs.filter { $0.headerless != nil }.flatMap(\.extensions),
-        probe: { _, ext in RawFormat.asterisk(extension: ext).map { Match(.fileExtension, raw: $0) } },
+        probe: { head, ext in
+            // Text named like a prompt (a key file linked as leak.sln) is not audio.
+            guard let raw = RawFormat.asterisk(extension: ext), !looksLikeText(head) else { return nil }
+            return Match(.fileExtension, raw: raw)
+        },
         open: { bytes, _, match in try RawSource(bytes: bytes, format: match.raw!) })
 }

@@ -15,6 +15,8 @@ public struct BatchOptions: Sendable {
     public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var force = false
     public var prune = false
+    /// Convert files reached through symbolic links that lead outside the source folders.
+    public var followSymlinks = false
     public var failFast = false
     public var conversion = ConversionOptions()
 
@@ -103,8 +105,13 @@ public final class BatchConverter: Sendable {
         var jobs: [Job] = []
         for (src, isFolder) in zip(sources, sourceIsFolder) {
             if isFolder {
-                for rel in FileTree.list(src, includeHiddenFiles: true, skipping: outAbs) {
+                let tree = FileTree.walk(src, includeHiddenFiles: true, skipping: outAbs, followingLinksOutside: options.followSymlinks)
+                for rel in tree.files {
                     jobs.append(Job(path: src + "/" + rel, relative: rel, givenByName: false))
+                }
+                for rel in tree.linksOutside {
+                    items.append(BatchItemReport(source: src + "/" + rel, status: .skipped, outputs: [], warnings: [],
+                                                 error: "a symbolic link to a file outside \(src) (--follow-symlinks converts it)", seconds: 0))
                 }
             } else {
                 jobs.append(Job(path: src, relative: PathName.lastComponent(src), givenByName: true))
@@ -160,7 +167,13 @@ public final class BatchConverter: Sendable {
         }.sorted()
         if options.prune {
             for o in orphans {
-                unlink(outputDirectory + "/" + o)
+                // Only inside the output folder, whatever the manifest says.
+                let parts = o.split(separator: "/")
+                let path = outputDirectory + "/" + o
+                guard !o.hasPrefix("/"), !parts.contains(".."), RealPath.isInside(PathName.deletingLastComponent(path), root: outputDirectory) else {
+                    throw ConversionError.failed("\(manifest.manifestPath): names '\(o)', which is not inside \(outputDirectory); nothing was pruned")
+                }
+                unlink(path)
                 manifest.remove(o)
             }
         }
@@ -297,7 +310,13 @@ public final class BatchConverter: Sendable {
         }
         do {
             for o in outputs {
-                try FileManager.default.createDirectory(atPath: PathName.deletingLastComponent(o.path), withIntermediateDirectories: true)
+                let folder = PathName.deletingLastComponent(o.path)
+                // A folder of the output tree that is a link to elsewhere is not written
+                // through (checked before anything is created at its end).
+                guard RealPath.isInside(folder, root: outputDirectory) else {
+                    throw ConversionError.failed("\(folder): leads outside \(outputDirectory) through a symbolic link; promptc writes only inside the output folder")
+                }
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
             var c = options.conversion
             c.overwrite = true

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import AudioIO
 import FoundationEssentials
 
 /// Relative paths of the regular files under a folder, sorted.
@@ -10,10 +11,21 @@ public enum FileTree {
     ///   - skipping: an absolute folder not to enter (the output folder inside a source).
     ///
     /// A folder reached twice (links back up the tree, two links to one folder) is entered
-    /// once: the walk remembers the (device, inode) of every folder it entered.
+    /// once: the walk remembers the (device, inode) of every folder it entered. Symbolic
+    /// links whose target lies outside the folder are left out (see ``walk``).
     public static func list(_ dir: String, includeHiddenFiles: Bool = false, skipping: String? = nil) -> [String] {
-        var out: [String] = []
+        walk(dir, includeHiddenFiles: includeHiddenFiles, skipping: skipping).files
+    }
+
+    /// The files under `dir`, and the symbolic links among them whose target lies outside
+    /// `dir` (a `leak.sln -> /root/secret` in a folder of recordings): those are left out
+    /// of `files` unless `followingLinksOutside` is set, so promptc run as root never copies
+    /// a file from elsewhere into a world-readable prompt without being asked.
+    public static func walk(_ dir: String, includeHiddenFiles: Bool = false, skipping: String? = nil,
+                            followingLinksOutside: Bool = false) -> (files: [String], linksOutside: [String]) {
+        var out: [String] = [], outside: [String] = []
         var entered = Set<[UInt64]>()
+        let root = RealPath.resolve(dir)
         func walk(_ rel: String) {
             let path = rel.isEmpty ? dir : dir + "/" + rel
             if let s = skipping, URL(fileURLWithPath: path).standardizedFileURL.path == s { return }
@@ -25,8 +37,12 @@ public enum FileTree {
                 let name = entryName(e)
                 if name == "." || name == ".." { continue }
                 let child = rel.isEmpty ? name : rel + "/" + name
-                var st = stat()
-                guard stat(dir + "/" + child, &st) == 0 else { continue }
+                var st = stat(), lst = stat()
+                guard stat(dir + "/" + child, &st) == 0, lstat(dir + "/" + child, &lst) == 0 else { continue }
+                if (lst.st_mode & S_IFMT) == S_IFLNK && !followingLinksOutside && !RealPath.isInside(dir + "/" + child, root: root) {
+                    if (st.st_mode & S_IFMT) == S_IFREG { outside.append(child) }
+                    continue
+                }
                 if (st.st_mode & S_IFMT) == S_IFDIR {
                     if !name.hasPrefix(".") { walk(child) }
                 } else if (st.st_mode & S_IFMT) == S_IFREG && (includeHiddenFiles || !name.hasPrefix(".")) {
@@ -35,7 +51,7 @@ public enum FileTree {
             }
         }
         walk("")
-        return out.sorted()
+        return (out.sorted(), outside.sorted())
     }
 
     /// The name of a directory entry, read within the entry's own length: glibc packs
@@ -49,5 +65,31 @@ public enum FileTree {
         var n = 0
         while n < length - nameOffset && bytes[n] != 0 { n += 1 }
         return String(decoding: UnsafeBufferPointer(start: bytes, count: n), as: UTF8.self)
+    }
+}
+
+/// Where a path really is, symbolic links resolved, for checks that a write or a removal
+/// stays inside the folder it was given.
+public enum RealPath {
+    /// The real path of the deepest part of `path` that exists, with the rest appended.
+    public static func resolve(_ path: String) -> String {
+        var head = path.isEmpty ? "." : path
+        var rest: [String] = []
+        while true {
+            if let r = realpath(head, nil) {
+                defer { free(r) }
+                return ([String(cString: r)] + rest.reversed()).joined(separator: "/")
+            }
+            let parent = PathName.deletingLastComponent(head)
+            rest.append(PathName.lastComponent(head))
+            if parent.isEmpty || parent == head { return path }
+            head = parent
+        }
+    }
+
+    /// Whether `path`, links resolved, is `root` or lies below it (`root` may be resolved already).
+    public static func isInside(_ path: String, root: String) -> Bool {
+        let r = resolve(root), p = resolve(path)
+        return p == r || p.hasPrefix(r == "/" ? "/" : r + "/")
     }
 }

@@ -110,6 +110,8 @@ public struct InstallOptions: Sendable {
     public var owner: String?
     public var replace = false
     public var dryRun = false
+    /// Install files reached through symbolic links that lead outside the source folders.
+    public var followSymlinks = false
     public var conversion = ConversionOptions()
 
     public init(soundsDir: String) { self.soundsDir = soundsDir }
@@ -174,7 +176,15 @@ public final class PromptInstaller {
         for s in sources {
             var isDir = false
             guard FileManager.default.fileExists(atPath: s, isDirectory: &isDir) else { throw ConversionError.usage("\(s): no such file or folder") }
-            if isDir { expanded += FileTree.list(s).map { s + "/" + $0 } } else { expanded.append(s) }
+            if isDir {
+                let tree = FileTree.walk(s, followingLinksOutside: options.followSymlinks)
+                if let link = tree.linksOutside.first {
+                    throw ConversionError.usage("\(s)/\(link): a symbolic link to a file outside \(s); give --follow-symlinks to install it")
+                }
+                expanded += tree.files.map { s + "/" + $0 }
+            } else {
+                expanded.append(s)
+            }
         }
         var prompts: [String: PromptSource] = [:]
         var order: [String] = []
@@ -270,6 +280,11 @@ public final class PromptInstaller {
         }
 
         // 1. Prepare every file under a temporary name; any failure leaves everything as it was.
+        // Writes stay inside the real sounds folder: a folder of the tree that is a link to
+        // elsewhere (en/custom -> /etc) is refused before anything is created at its end.
+        guard RealPath.isInside(dir, root: options.soundsDir) else {
+            throw ConversionError.failed("\(dir): leads outside \(options.soundsDir) through a symbolic link; promptc installs only inside the sounds folder")
+        }
         try makeFolders(dir, uid: uid, gid: gid)
         var prepared: [(temp: OutputFile, path: String)] = []
         do {
@@ -369,6 +384,14 @@ public final class PromptInstaller {
                 continue
             }
             var failed = false
+            // Nothing outside the sounds folder is removed or replaced, whatever links the
+            // tree holds now.
+            let outside = (p.files + p.backups.flatMap { [$0.original, $0.backup] })
+                .filter { !RealPath.isInside(PathName.deletingLastComponent($0), root: options.soundsDir) }
+            if let f = outside.first {
+                result.failures.append("\(f): leads outside \(options.soundsDir) through a symbolic link; \(key.name) was not uninstalled")
+                continue
+            }
             for f in p.files {
                 if unlink(f) == 0 { result.lines.append("removed \(f)") }
                 else if errno == ENOENT { result.lines.append("already gone: \(f)") }

@@ -22,7 +22,8 @@ public enum SoundsDoctor {
     /// - Parameter reader: the user Asterisk runs as (uid, gid), to check readability.
     public static func audit(_ sounds: String, reader: (uid_t, gid_t)? = nil) -> [DoctorFinding] {
         var findings: [DoctorFinding] = []
-        let files = FileTree.list(sounds)
+        // Doctor only reads: language folders linked from elsewhere (Debian's en -> ...) count.
+        let files = FileTree.walk(sounds, followingLinksOutside: true).files
         var infos: [String: FileInfo] = [:]
         func info(_ rel: String) -> FileInfo? {
             if let i = infos[rel] { return i }

@@ -48,6 +48,9 @@ struct Batch: ParsableCommand {
     @Flag(help: "Stop at the first failure.")
     var failFast = false
 
+    @Flag(help: "Also convert files reached through symbolic links that lead outside the source folders.")
+    var followSymlinks = false
+
     @Option(help: ArgumentHelp("Write a JSON report: per-file status, format, duration, outputs, warnings, errors, timings.", valueName: "file"))
     var jsonReport: String?
 
@@ -72,6 +75,7 @@ struct Batch: ParsableCommand {
         options.force = force
         options.prune = prune
         options.failFast = failFast
+        options.followSymlinks = followSymlinks
         conversion.apply(to: &options.conversion)
         let batch = BatchConverter(sources: sources, outputDirectory: output, options: options)
         let live = isatty(2) != 0 && !quiet

@@ -63,8 +63,12 @@ struct Install: ParsableCommand {
     @Flag(help: "Print what would be written, replaced and removed; change nothing.")
     var dryRun = false
 
+    @Flag(help: "Also install files reached through symbolic links that lead outside the source folders.")
+    var followSymlinks = false
+
     func run() throws {
         var o = InstallOptions(soundsDir: try location.resolved())
+        o.followSymlinks = followSymlinks
         o.name = name
         o.lang = location.lang
         o.subdir = location.subdir

@@ -83,7 +83,8 @@ struct Verify: ParsableCommand {
                 throw ConversionError.usage("\(file) is a folder, so \(other) must be one too")
             }
             if report != nil { throw ConversionError.usage("--report draws one pair; give a file, not a folder") }
-            let mine = Set(FileTree.list(file)), theirs = Set(FileTree.list(other))
+            let mine = Set(FileTree.walk(file, followingLinksOutside: true).files)
+            let theirs = Set(FileTree.walk(other, followingLinksOutside: true).files)
             missing = theirs.subtracting(mine).sorted()
             extra = mine.subtracting(theirs).sorted()
             var list: [VerifyResult] = []

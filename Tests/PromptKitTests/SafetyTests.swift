@@ -168,6 +168,58 @@ struct SafetyTests {
         p.waitUntilExit()
         #expect(p.terminationStatus == 0 && FileManager.default.fileExists(atPath: sounds.path + "/en/custom/hello.alaw"))
     }
+
+    @Test("install and uninstall stay inside the real sounds folder: a linked en/custom is refused, not written or emptied through")
+    func installThroughLinks() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let sounds = dir.appendingPathComponent("sounds"), elsewhere = dir.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: sounds.appendingPathComponent("en"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        #expect(symlink(elsewhere.path, sounds.appendingPathComponent("en/custom").path) == 0)
+        var o = InstallOptions(soundsDir: sounds.path); o.owner = nil; o.formats = [.alaw]
+        #expect(throws: ConversionError.self) { _ = try PromptInstaller(options: o).install([fixture("speech/speech-16k-mono.wav")]) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+        // A link inside the tree (Debian's en -> en_US_f_Allison) is fine.
+        try FileManager.default.removeItem(at: sounds.appendingPathComponent("en/custom"))
+        try FileManager.default.createDirectory(at: sounds.appendingPathComponent("en_US/custom"), withIntermediateDirectories: true)
+        #expect(symlink(sounds.appendingPathComponent("en_US/custom").path, sounds.appendingPathComponent("en/custom").path) == 0)
+        _ = try PromptInstaller(options: o).install([fixture("speech/speech-16k-mono.wav")])
+        #expect(FileManager.default.fileExists(atPath: sounds.path + "/en_US/custom/speech-16k-mono.alaw"))
+        // The folder becomes a link to elsewhere, holding a file of the same name: uninstall refuses.
+        try FileManager.default.removeItem(at: sounds.appendingPathComponent("en/custom"))
+        try Data([7]).write(to: elsewhere.appendingPathComponent("speech-16k-mono.alaw"))
+        #expect(symlink(elsewhere.path, sounds.appendingPathComponent("en/custom").path) == 0)
+        let result = try PromptInstaller(options: o).uninstall(["speech-16k-mono"])
+        #expect(result.failures.count == 1 && result.lines.isEmpty, "\(result)")
+        #expect(FileManager.default.contents(atPath: elsewhere.path + "/speech-16k-mono.alaw") == Data([7]))
+    }
+
+    @Test("batch: sources linked from outside are skipped unless --follow-symlinks; output folders linked outside are not written through; text named .sln is not audio")
+    func batchThroughLinks() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let src = dir.appendingPathComponent("src"), out = dir.appendingPathComponent("out"), elsewhere = dir.appendingPathComponent("elsewhere")
+        for d in [src, out, elsewhere] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        try Data("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n".utf8).write(to: elsewhere.appendingPathComponent("secret"))
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-8k-mono.wav"), toPath: elsewhere.appendingPathComponent("hold.wav").path)
+        #expect(symlink(elsewhere.path + "/secret", src.path + "/leak.sln") == 0)
+        #expect(symlink(elsewhere.path + "/hold.wav", src.path + "/hold.wav") == 0)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-16k-mono.wav"), toPath: src.appendingPathComponent("a.wav").path)
+        let r = try runPromptc(["batch", src.path, "-o", out.path])
+        #expect(r.status == 0 && r.stderr.contains("leak.sln: a symbolic link to a file outside"), "\(r.stderr)")
+        #expect(FileTree.list(out.path) == ["a.alaw"])
+        let followed = try runPromptc(["batch", src.path, "-o", out.path, "--follow-symlinks"])
+        #expect(followed.status == 1 && followed.stderr.contains("leak.sln: looks like text"), "\(followed.stderr)")
+        #expect(FileTree.list(out.path) == ["a.alaw", "hold.alaw"])
+        // An output sub-folder that is a link to elsewhere.
+        let src2 = dir.appendingPathComponent("src2"), out2 = dir.appendingPathComponent("out2")
+        try FileManager.default.createDirectory(at: src2.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: out2, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-16k-mono.wav"), toPath: src2.appendingPathComponent("sub/b.wav").path)
+        #expect(symlink(elsewhere.path, out2.path + "/sub") == 0)
+        let r2 = try runPromptc(["batch", src2.path, "-o", out2.path])
+        #expect(r2.status == 1 && r2.stderr.contains("leads outside"), "\(r2.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.path + "/b.alaw"))
+    }
 }
 
 /// Writes a 32-bit float mono WAV.
