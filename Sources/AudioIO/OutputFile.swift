@@ -56,9 +56,12 @@ public final class OutputFile {
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        // ".NAME.promptc-XXXXXX" beside the target; a name too long for that (a file name
-        // may have 255 bytes) gets ".promptc-XXXXXX" alone.
-        let temporaryName = name.utf8.count + 16 <= 255 ? ".\(name).promptc-XXXXXX" : ".promptc-XXXXXX"
+        // ".NAME.promptc-PID-XXXXXX" beside the target (the process id lets a later run
+        // remove what a killed one left); a name too long for that (a file name may have
+        // 255 bytes) gets ".promptc-PID-XXXXXX" alone.
+        TemporaryFiles.removeStale(in: dir.isEmpty ? "/" : dir)
+        let tag = "promptc-\(getpid())-XXXXXX"
+        let temporaryName = name.utf8.count + tag.utf8.count + 2 <= 255 ? ".\(name).\(tag)" : ".\(tag)"
         var template = Array("\(dir.isEmpty ? "/" : dir)/\(temporaryName)".utf8CString)
         let d = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if d < 0 {
@@ -268,7 +271,7 @@ public enum TemporaryFiles {
     /// A chunk: `chunkSize` name pointers, then the pointer to the next chunk.
     typealias Chunk = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
     /// Where a registered name lives.
-    struct Slot { let chunk: Chunk; let index: Int }
+    public struct Slot { let chunk: Chunk; let index: Int }
 
     nonisolated(unsafe) static let first: Chunk = newChunk()
     nonisolated(unsafe) static var lock = pthread_mutex_t()
@@ -296,10 +299,13 @@ public enum TemporaryFiles {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig) { sig in
-                var chunk: TemporaryFiles.Chunk? = TemporaryFiles.first
-                while let c = chunk {
-                    for i in 0..<TemporaryFiles.chunkSize { if let p = c[i] { unlink(p) } }
-                    chunk = TemporaryFiles.next(c)
+                // Files first, then the (now empty) scratch folders registered with them.
+                for pass in 0..<2 {
+                    var chunk: TemporaryFiles.Chunk? = TemporaryFiles.first
+                    while let c = chunk {
+                        for i in 0..<TemporaryFiles.chunkSize { if let p = c[i] { _ = pass == 0 ? unlink(p) : rmdir(p) } }
+                        chunk = TemporaryFiles.next(c)
+                    }
                 }
                 signal(sig, SIG_DFL)
                 raise(sig)
@@ -307,7 +313,8 @@ public enum TemporaryFiles {
         }
     }
 
-    static func register(_ path: String) -> Slot {
+    /// Protects a temporary file, or a scratch folder (removed once empty), until unregistered.
+    public static func register(_ path: String) -> Slot {
         pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
         var c = first
         while true {
@@ -322,7 +329,7 @@ public enum TemporaryFiles {
         }
     }
 
-    static func unregister(_ slot: Slot) {
+    public static func unregister(_ slot: Slot) {
         pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
         let p = slot.chunk[slot.index]
         slot.chunk[slot.index] = nil
@@ -339,5 +346,58 @@ public enum TemporaryFiles {
             chunk = next(c)
         }
         return n
+    }
+
+    /// Folders already cleaned by this process.
+    nonisolated(unsafe) private static var cleaned = Set<String>()
+
+    /// Removes what a killed promptc left in `folder`: temporary files
+    /// (`.NAME.promptc-PID-XXXXXX`, with their `.old` copies) and install scratch folders
+    /// (`.promptc-install-PID-...`), only those whose process PID is gone. Once per folder
+    /// per process.
+    public static func removeStale(in folder: String) {
+        pthread_mutex_lock(&lock)
+        let first = cleaned.insert(folder).inserted
+        pthread_mutex_unlock(&lock)
+        guard first, let d = opendir(folder) else { return }
+        var stale: [String] = []
+        while let e = readdir(d) {
+            let name = DirectoryEntry.name(e)
+            guard name.hasPrefix("."), let r = name.firstRange(of: ".promptc-") else { continue }
+            var rest = name[r.upperBound...]
+            if rest.hasPrefix("install-") { rest = rest.dropFirst(8) }
+            guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { stale.append(folder + "/" + name) }
+        }
+        closedir(d)
+        for path in stale { removeTree(path) }
+    }
+
+    /// Unlinks a file, or a folder of files (a scratch folder) and the folder.
+    static func removeTree(_ path: String) {
+        if unlink(path) == 0 || errno != EISDIR { return }
+        if let d = opendir(path) {
+            while let e = readdir(d) {
+                let name = DirectoryEntry.name(e)
+                if name != "." && name != ".." { unlink(path + "/" + name) }
+            }
+            closedir(d)
+        }
+        rmdir(path)
+    }
+}
+
+/// Names of directory entries.
+public enum DirectoryEntry {
+    /// The name, read within the entry's own length (glibc packs entries by `d_reclen`,
+    /// so the last of a buffer may end before `d_name`'s declared 256 bytes).
+    public static func name(_ e: UnsafeMutablePointer<dirent>) -> String {
+        let raw = UnsafeRawPointer(e)
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        let length = Int(raw.load(fromByteOffset: MemoryLayout<dirent>.offset(of: \dirent.d_reclen)!, as: UInt16.self))
+        let bytes = (raw + nameOffset).assumingMemoryBound(to: UInt8.self)
+        var n = 0
+        while n < length - nameOffset && bytes[n] != 0 { n += 1 }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: n), as: UTF8.self)
     }
 }

@@ -34,7 +34,7 @@ public enum FileTree {
             guard let d = opendir(path) else { return }
             defer { closedir(d) }
             while let e = readdir(d) {
-                let name = entryName(e)
+                let name = DirectoryEntry.name(e)
                 if name == "." || name == ".." { continue }
                 let child = rel.isEmpty ? name : rel + "/" + name
                 var st = stat(), lst = stat()
@@ -54,18 +54,6 @@ public enum FileTree {
         return (out.sorted(), outside.sorted())
     }
 
-    /// The name of a directory entry, read within the entry's own length: glibc packs
-    /// entries by `d_reclen`, so the last one of a buffer may end before `d_name`'s
-    /// declared 256 bytes, and copying the whole field would read past the buffer.
-    static func entryName(_ e: UnsafeMutablePointer<dirent>) -> String {
-        let raw = UnsafeRawPointer(e)
-        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
-        let length = Int(raw.load(fromByteOffset: MemoryLayout<dirent>.offset(of: \dirent.d_reclen)!, as: UInt16.self))
-        let bytes = (raw + nameOffset).assumingMemoryBound(to: UInt8.self)
-        var n = 0
-        while n < length - nameOffset && bytes[n] != 0 { n += 1 }
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: n), as: UTF8.self)
-    }
 }
 
 /// Where a path really is, symbolic links resolved, for checks that a write or a removal

@@ -270,7 +270,8 @@ public final class PromptInstaller {
             warnings.append(options.replace ? "removed sibling formats Asterisk might pick instead: \(list) (backed up)"
                                             : "other formats of '\(p.name)' stay in \(dir): \(list); Asterisk may play them instead (use --replace to remove them)")
         }
-        let stamp = "\(Int(Date().timeIntervalSince1970 * 1000))-\(getpid())"
+        let millis = Int(Date().timeIntervalSince1970 * 1000)
+        let stamp = "\(millis)-\(getpid())"
         let backupRoot = options.soundsDir + "/.promptc-backup/" + stamp
         func backupPath(_ original: String) -> String { backupRoot + "/" + String(original.dropFirst(options.soundsDir.count + 1)) }
         var backups: [InstalledPrompt.Backup] = replaced.map { .init(original: $0, backup: backupPath($0), removed: false) }
@@ -290,12 +291,19 @@ public final class PromptInstaller {
         do {
             if let recording = p.recording {
                 // Convert into temporaries in the target folder, then hold them uncommitted.
-                let scratch = dir + "/.promptc-install-" + stamp
+                let scratch = dir + "/.promptc-install-\(getpid())-\(millis)"
                 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-                defer { try? FileManager.default.removeItem(atPath: scratch) }
+                // Registered, with what the conversion leaves in it, so an interrupt removes it all.
+                var slots = [TemporaryFiles.register(scratch)]
+                defer {
+                    try? FileManager.default.removeItem(atPath: scratch)
+                    slots.forEach(TemporaryFiles.unregister)
+                }
                 var c = options.conversion
                 c.overwrite = true
-                _ = try Converter.convert(input: recording, outputs: writes.map { OutputTarget(path: scratch + "/" + PathName.lastComponent($0.path), format: $0.format) }, options: c)
+                let scratchTargets = writes.map { OutputTarget(path: scratch + "/" + PathName.lastComponent($0.path), format: $0.format) }
+                slots += scratchTargets.map { TemporaryFiles.register($0.path) }
+                _ = try Converter.convert(input: recording, outputs: scratchTargets, options: c)
                 for w in writes {
                     let out = try OutputFile(path: w.path, overwrite: true)
                     var bytes = try ByteSource(path: scratch + "/" + PathName.lastComponent(w.path)).readAll()

@@ -220,6 +220,52 @@ struct SafetyTests {
         #expect(r2.status == 1 && r2.stderr.contains("leads outside"), "\(r2.stderr)")
         #expect(!FileManager.default.fileExists(atPath: elsewhere.path + "/b.alaw"))
     }
+
+    @Test("what a killed run left (temporary files, install scratch folders) is removed by the next run, only when its process is gone")
+    func staleLeftovers() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        // pid 4194304 is above Linux's largest pid: surely gone. Our parent is alive.
+        let dead = "4194304", alive = "\(getppid())"
+        let names = [".hello.alaw.promptc-\(dead)-AbC123", ".hello.alaw.promptc-\(dead)-AbC123.old", ".promptc-\(dead)-QwErTy",
+                     ".hello.ulaw.promptc-\(alive)-ZzZzZz"]
+        for n in names { try Data([1]).write(to: dir.appendingPathComponent(n)) }
+        let scratch = dir.appendingPathComponent(".promptc-install-\(dead)-1700000000000")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try Data([1]).write(to: scratch.appendingPathComponent("hello.alaw"))
+        let r = try runPromptc(["convert", fixture("speech/speech-8k-mono.wav"), "-o", dir.appendingPathComponent("x.alaw").path])
+        #expect(r.status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == [".hello.ulaw.promptc-\(alive)-ZzZzZz", "x.alaw"])
+    }
+
+    @Test("SIGTERM during an install leaves no scratch folder and no temporary file")
+    func interruptedInstall() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let sounds = dir.appendingPathComponent("sounds")
+        // A pipe that delivers part of a WAV and stalls: the install is mid-conversion.
+        let fifo = dir.appendingPathComponent("rec.flac").path   // WAV inside: a name that is no prompt format
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: promptcBinary)
+        p.arguments = ["install", fifo, "--name", "hello", "--sounds-dir", sounds.path, "--formats", "alaw,ulaw,sln"]
+        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let writer = open(fifo, O_WRONLY)
+        let wav = try Data(contentsOf: URL(fileURLWithPath: fixture("speech/speech-16k-mono.wav")))
+        _ = wav.prefix(100_000).withUnsafeBytes { write(writer, $0.baseAddress!, $0.count) }
+        let folder = sounds.appendingPathComponent("en/custom").path
+        var busy = false
+        for _ in 0..<250 where !busy {
+            Thread.sleep(forTimeInterval: 0.02)
+            busy = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.contains { $0.hasPrefix(".promptc-install-") } ?? false
+        }
+        #expect(busy, "the scratch folder exists while converting")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        close(writer)
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        #expect(!left.contains { $0.contains("promptc") }, "\(left)")
+    }
 }
 
 /// Writes a 32-bit float mono WAV.
