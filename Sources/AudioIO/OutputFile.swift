@@ -22,7 +22,9 @@ public final class OutputFile {
     private var done = false
     public private(set) var bytesWritten: Int64 = 0
 
-    public init(path: String, overwrite: Bool) throws {
+    /// - Parameter mode: permission bits of the new file; nil gives what the umask allows
+    ///   of 0666, as for any file a command creates.
+    public init(path: String, overwrite: Bool, mode: mode_t? = nil) throws {
         self.path = path
         self.overwrite = overwrite
         if path == "-" {
@@ -67,7 +69,7 @@ public final class OutputFile {
         if d < 0 {
             throw AudioIOError(.writeFailed, path, "cannot create a file in \(dir): \(String(cString: strerror(errno)))")
         }
-        fchmod(d, 0o644)
+        fchmod(d, mode ?? (0o666 & ~OutputFile.processUmask))
         fd = d
         let tmp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         temporaryPath = tmp
@@ -78,6 +80,19 @@ public final class OutputFile {
     deinit {
         if case .published = state { finishPublishing() } else { abort() }
     }
+
+    /// The process's umask, read from /proc (setting it to read it would race with
+    /// other threads creating files).
+    static let processUmask: mode_t = {
+        guard let f = fopen("/proc/self/status", "r") else { return 0o022 }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), f) != nil {
+            let text = String(cString: line)
+            if text.hasPrefix("Umask:"), let v = mode_t(text.dropFirst(6).trimmedSpaces().filter { $0 != "\n" }, radix: 8) { return v }
+        }
+        return 0o022
+    }()
 
     /// Appends bytes (buffered).
     public func write(_ bytes: UnsafeRawBufferPointer) throws {

@@ -34,6 +34,8 @@ public struct ConversionOptions: Sendable {
     public var raw: RawFormat?
     /// Replace existing outputs.
     public var overwrite = false
+    /// Permission bits of new outputs; nil: what the umask allows of 0666.
+    public var mode: mode_t?
     /// Make a truncated input an error instead of a warning.
     public var strict = false
     /// Resampler quality.
@@ -140,7 +142,7 @@ public enum Converter {
         // Open every writer before decoding, so "already exists" fails before any work.
         var writers: [PromptWriter] = []
         do {
-            for o in outputs { writers.append(try makePromptWriter(format: o.format, path: o.path, overwrite: options.overwrite)) }
+            for o in outputs { writers.append(try makePromptWriter(format: o.format, path: o.path, overwrite: options.overwrite, mode: options.mode)) }
         } catch {
             writers.forEach { $0.abort() }
             throw error

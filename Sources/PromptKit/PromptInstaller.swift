@@ -112,6 +112,9 @@ public struct InstallOptions: Sendable {
     public var dryRun = false
     /// Install files reached through symbolic links that lead outside the source folders.
     public var followSymlinks = false
+    /// Permission bits of installed files: 0644 by default, so the asterisk user (and the
+    /// owner) can read them whatever the umask.
+    public var mode: mode_t = 0o644
     public var conversion = ConversionOptions()
 
     public init(soundsDir: String) { self.soundsDir = soundsDir }
@@ -321,7 +324,7 @@ public final class PromptInstaller {
                     prepared.append((out, w.path))
                 }
             }
-            for (out, _) in prepared { try out.setOwnerAndMode(uid: uid, gid: gid, mode: 0o644) }
+            for (out, _) in prepared { try out.setOwnerAndMode(uid: uid, gid: gid, mode: options.mode) }
         } catch {
             prepared.forEach { $0.temp.abort() }
             throw error

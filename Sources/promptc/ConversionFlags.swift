@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import PromptKit
 
 /// Conversion settings shared by convert and batch.
@@ -12,13 +15,26 @@ struct ConversionFlags: ParsableArguments {
     @Flag(help: "Decode MP3 at full rate and stereo even when a faster path would do.")
     var noFastPath = false
 
+    @Option(help: ArgumentHelp("Permission bits of new files, in octal (default: 0666 less the umask).", valueName: "octal"))
+    var mode: String?
+
     func validate() throws {
         if let c = channel, c < 1 { throw ValidationError("--channel counts from 1 (1 = left).") }
+        if let m = mode { _ = try parseMode(m) }
     }
 
     func apply(to options: inout ConversionOptions) {
         options.channel = channel
         options.strict = strict
         options.mp3FastPath = !noFastPath
+        options.mode = mode.flatMap { try? parseMode($0) }
     }
+}
+
+/// Permission bits given in octal ("0640", "640"), at most 0777.
+func parseMode(_ text: String) throws -> mode_t {
+    guard let v = mode_t(text, radix: 8), v <= 0o777 else {
+        throw ValidationError("--mode takes permission bits in octal, such as 0644 or 0640; '\(text)' is not.")
+    }
+    return v
 }

@@ -66,9 +66,15 @@ struct Install: ParsableCommand {
     @Flag(help: "Also install files reached through symbolic links that lead outside the source folders.")
     var followSymlinks = false
 
+    @Option(help: ArgumentHelp("Permission bits of the installed files, in octal; Asterisk must be able to read them.", valueName: "octal"))
+    var mode = "0644"
+
+    func validate() throws { _ = try parseMode(mode) }
+
     func run() throws {
         var o = InstallOptions(soundsDir: try location.resolved())
         o.followSymlinks = followSymlinks
+        o.mode = try parseMode(mode)
         o.name = name
         o.lang = location.lang
         o.subdir = location.subdir

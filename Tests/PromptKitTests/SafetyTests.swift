@@ -266,6 +266,27 @@ struct SafetyTests {
         let left = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         #expect(!left.contains { $0.contains("promptc") }, "\(left)")
     }
+
+    @Test("outputs respect the umask unless --mode says otherwise; install gives 0644 so Asterisk can read")
+    func modes() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        func mode(_ path: String) -> Int { var st = stat(); stat(path, &st); return Int(st.st_mode & 0o777) }
+        func run(_ command: String) throws -> Int32 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "umask 077; " + command]
+            try p.run(); p.waitUntilExit()
+            return p.terminationStatus
+        }
+        let input = fixture("speech/speech-8k-mono.wav"), bin = promptcBinary
+        #expect(try run("'\(bin)' convert '\(input)' -o '\(dir.path)/a.alaw'") == 0)
+        #expect(mode(dir.path + "/a.alaw") == 0o600)
+        #expect(try run("'\(bin)' convert '\(input)' -o '\(dir.path)/b.alaw' --mode 0640") == 0)
+        #expect(mode(dir.path + "/b.alaw") == 0o640)
+        #expect(try run("'\(bin)' install '\(fixture("speech/speech-16k-mono.wav"))' --name m --sounds-dir '\(dir.path)/s' --formats alaw") == 0)
+        #expect(mode(dir.path + "/s/en/custom/m.alaw") == 0o644)
+        #expect(try run("'\(bin)' convert '\(input)' -o '\(dir.path)/c.alaw' --mode 999") == 2)
+    }
 }
 
 /// Writes a 32-bit float mono WAV.

@@ -1,4 +1,7 @@
 import G711
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A prompt format promptc writes, named as Asterisk names its files (`alaw`, `sln16`,
 /// ...). Each one is defined, with everything known about it, by one ``OutputFormat``
@@ -84,8 +87,8 @@ public struct OutputFormat: Sendable {
     }
 
     /// A writer of this format at `path` (temporary file until `finish()`).
-    public func writer(path: String, overwrite: Bool) throws -> PromptWriter {
-        try makeWriter(OutputFile(path: path, overwrite: overwrite))
+    public func writer(path: String, overwrite: Bool, mode: mode_t? = nil) throws -> PromptWriter {
+        try makeWriter(OutputFile(path: path, overwrite: overwrite, mode: mode))
     }
 }
 
@@ -151,6 +154,6 @@ extension PromptWriter {
 }
 
 /// Creates the writer for `format` at `path`.
-public func makePromptWriter(format: PromptFormat, path: String, overwrite: Bool) throws -> PromptWriter {
-    try format.spec.writer(path: path, overwrite: overwrite)
+public func makePromptWriter(format: PromptFormat, path: String, overwrite: Bool, mode: mode_t? = nil) throws -> PromptWriter {
+    try format.spec.writer(path: path, overwrite: overwrite, mode: mode)
 }
