@@ -31,7 +31,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: deps bench-deps fixture-deps build test test-quick test-thread test-address test-sanitize run bench install fixtures digests figures clean
+.PHONY: deps bench-deps fixture-deps build test test-quick test-thread test-address test-sanitize fuzz fuzz-smoke run bench install fixtures digests figures clean
 
 deps:
 	$(call apt_install,$(DEPS))
@@ -51,9 +51,10 @@ build: deps
 # Swift Testing ones: XCTest's empty run is left out, so the last line is the real total.
 TESTFLAGS = -c release -Xswiftc -enable-testing --scratch-path .build-test
 # make test runs the suite, then the same suite under ThreadSanitizer (the decoder
-# threads, the MP3 segment workers, batch workers and the shared filter cache); about
-# 4.5 minutes more on 2 cores. make test-quick skips the sanitizer pass.
-test: test-quick test-thread
+# threads, the MP3 segment workers, batch workers and the shared filter cache; about
+# 4.5 minutes more on 2 cores), then every fuzz target for 10 s (about 4 minutes with
+# its build). make test-quick runs the suite alone.
+test: test-quick test-thread fuzz-smoke
 
 test-quick: deps
 	$(SWIFT) build $(TESTFLAGS) --build-tests
@@ -70,6 +71,21 @@ test-address: deps
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test $(SANFLAGS) --skip-build --sanitize=address --scratch-path .build-asan
 
 test-sanitize: test-thread test-address
+
+# libFuzzer over the parsers and decoders (Fuzz/): FUZZ_SECONDS per target, seeds from
+# Fixtures/, corpora kept in Fuzz/.build, crashes saved in Fuzz/crashes/ (a crash fails).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS  = detect decode ffmpeg install-manifest batch-manifest
+FUZZFLAGS     = -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
+fuzz: deps
+	cd Fuzz && $(SWIFT) build $(FUZZFLAGS)
+	Scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# A short run of every target with a fixed seed, as part of make test (CI).
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=10 FUZZ_SEED=1
+
+export FUZZ_SEED
 
 run: build
 	@mkdir -p out
@@ -107,4 +123,4 @@ digests: build
 	Scripts/output-digests.sh $(BIN) > Fixtures/digests/outputs.txt
 
 clean:
-	rm -rf .build .build-* Benchmarks/.build out
+	rm -rf .build .build-* Benchmarks/.build Fuzz/.build out

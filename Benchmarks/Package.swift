@@ -5,7 +5,7 @@ import PackageDescription
 // benchmark framework. Run them with `make bench` (release build, see Makefile).
 let package = Package(
     name: "promptc-benchmarks",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "promptc", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
