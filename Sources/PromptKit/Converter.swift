@@ -90,12 +90,15 @@ public enum ConversionWarning: Sendable, Equatable {
     /// NaN, infinite or absurd input samples (beyond ±4, +12 dBFS) replaced: NaN by
     /// silence, the others by full scale.
     case nonFinite(samples: Int)
+    /// A headerless G.711 input whose content looks like the other law than its name says.
+    case lawMismatch(stated: G711Law, seen: G711Law)
 
     public var message: String {
         switch self {
         case .decode(let w): w.message
         case let .clipped(n, peak): "\(n) samples beyond full scale were clipped (peak \(formatDB(Double(peak))) dBFS); lower the level of the recording"
         case .nonFinite(let n): "\(n) NaN, infinite or absurd (beyond ±4, +12 dBFS) samples were replaced (NaN by silence, the others by full scale)"
+        case let .lawMismatch(stated, seen): "the content looks like \(seen.text), not \(stated.text) as the name says: it was read as \(stated.text) (use --raw-format to read it otherwise)"
         }
     }
 }
@@ -182,6 +185,12 @@ public enum Converter {
         }
         if overs > 0 { warnings.append(.clipped(samples: overs, peak: peak)) }
         if nonFinite > 0 { warnings.append(.nonFinite(samples: nonFinite)) }
+        // A headerless G.711 input read by its name: does the content fit the law it names?
+        if source.stream.container == .raw, options.raw == nil, input != "-",
+           let format = PromptFormat.forExtension(AudioDecoder.fileExtension(input)),
+           case let .wrongLaw(stated, seen)? = try? format.spec.problem(at: input) {
+            warnings.append(.lawMismatch(stated: stated, seen: seen))
+        }
         let outputs = writers.map { w in
             ConversionReport.Output(path: w.path, format: w.format,
                                     frames: plan.branches.firstIndex { $0.rate == w.format.sampleRate }.map { result.branchFrames[$0] } ?? 0,

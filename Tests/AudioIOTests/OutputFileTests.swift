@@ -153,6 +153,19 @@ struct OutputFileTests {
         #expect(AudioIOError(.exists, "-", "x").description.hasPrefix("standard output: "))
         #expect(AudioIOError(.notAudio, "-", "is not a recognised audio format").description.hasPrefix("standard input: "))
     }
+
+    @Test("a WAV cut short while it is read ends with a truncation warning")
+    func wavTruncatedWhileRead() throws {
+        let dir = try folder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("cut.wav").path
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-44k-stereo.wav"), toPath: path)
+        let source = try AudioDecoder.open(path)
+        #expect(source.warnings.isEmpty)
+        #expect(truncate(path, 300_000) == 0)                 // under a reader that already opened it
+        let frames = try decodeAll(source).count / source.channels
+        #expect(frames < 176_400)
+        #expect(source.warnings.contains { if case .truncated(176_400, frames, 44100) = $0 { true } else { false } }, "\(source.warnings)")
+    }
 }
 
 /// Whether a format's opener saw a seekable source.

@@ -287,6 +287,17 @@ struct SafetyTests {
         #expect(mode(dir.path + "/s/en/custom/m.alaw") == 0o644)
         #expect(try run("'\(bin)' convert '\(input)' -o '\(dir.path)/c.alaw' --mode 999") == 2)
     }
+
+    @Test("a headerless input whose content does not fit the law its name says is converted with a warning")
+    func lawThatDoesNotFit() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("o.sln").path
+        let wrong = try Converter.convert(input: fixture("verify/mulaw-as-alaw.alaw"), outputs: [OutputTarget(path: out, format: .sln)])
+        #expect(wrong.warnings.contains(.lawMismatch(stated: .aLaw, seen: .muLaw)))
+        var o = ConversionOptions(); o.overwrite = true
+        let right = try Converter.convert(input: fixture("reference/speech-44k-cbr128.ffmpeg.alaw"), outputs: [OutputTarget(path: out, format: .sln)], options: o)
+        #expect(!right.warnings.contains { if case .lawMismatch = $0 { true } else { false } })
+    }
 }
 
 /// Writes a 32-bit float mono WAV.
