@@ -298,6 +298,40 @@ struct SafetyTests {
         let right = try Converter.convert(input: fixture("reference/speech-44k-cbr128.ffmpeg.alaw"), outputs: [OutputTarget(path: out, format: .sln)], options: o)
         #expect(!right.warnings.contains { if case .lawMismatch = $0 { true } else { false } })
     }
+
+    @Test("two installs of one name at once: every prompt comes from one recording, and the manifest keeps both records")
+    func concurrentInstalls() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let recordings = [fixture("speech/speech-16k-mono.wav"), fixture("speech/speech-44k-stereo.wav")]
+        // What each recording gives on its own, per format.
+        let formats = ["alaw", "ulaw", "sln"]
+        let alone = try recordings.map { rec in
+            try formats.map { f -> Data in
+                let out = dir.appendingPathComponent("ref.\(f)").path
+                var o = ConversionOptions(); o.overwrite = true
+                _ = try Converter.convert(input: rec, outputs: [OutputTarget(path: out)], options: o)
+                return try Data(contentsOf: URL(fileURLWithPath: out))
+            }
+        }
+        for trial in 0..<5 {
+            let sounds = dir.appendingPathComponent("sounds\(trial)").path
+            let runs = recordings.map { rec -> Process in
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: promptcBinary)
+                p.arguments = ["install", rec, "--name", "hello", "--sounds-dir", sounds, "--formats", "alaw,ulaw,sln", "--replace"]
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                return p
+            }
+            try runs.forEach { try $0.run() }
+            runs.forEach { $0.waitUntilExit() }
+            #expect(runs.allSatisfy { $0.terminationStatus == 0 })
+            let got = try formats.map { try Data(contentsOf: URL(fileURLWithPath: sounds + "/en/custom/hello.\($0)")) }
+            #expect(got == alone[0] || got == alone[1], "trial \(trial): the formats come from different recordings")
+            let manifest = try String(contentsOfFile: sounds + "/.promptc-install.json", encoding: .utf8)
+            #expect(manifest.components(separatedBy: "\"name\" : \"hello\"").count - 1 == 2, "trial \(trial): both installs recorded")
+        }
+    }
 }
 
 /// Writes a 32-bit float mono WAV.
