@@ -34,6 +34,7 @@ func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
 /// it hands control to libFuzzer's driver with the target below.
 @_cdecl("PromptcFuzz_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    atexit { TemporaryFiles.removeTree(scratch) }     // the scratch folder holds files only
     var count = argc
     var vector = argv
     return LLVMFuzzerRunDriver(&count, &vector) { data, size in fuzz(data ?? UnsafePointer(bitPattern: 1)!, size) }
