@@ -172,6 +172,24 @@ struct ConvertTests {
                                       outputs: [OutputTarget(path: "-", format: .alaw), OutputTarget(path: "-", format: .ulaw)])
         }
     }
+
+    @Test("Asterisk's slin family, 12 to 192 kHz: length by the rule, a 1 kHz tone at its level, read back by extension", arguments: [
+        ("sln12", 12000), ("sln24", 24000), ("sln32", 32000), ("sln44", 44100), ("sln48", 48000), ("sln96", 96000), ("sln192", 192000),
+    ])
+    func slinFamily(ext: String, rate: Int) throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let wav = dir.appendingPathComponent("tone.wav").path
+        let frames = 48000 + 17                                   // not a whole number of output samples at most rates
+        try writeWAV(wav, samples: tone(1000, rate: 48000, seconds: Double(frames) / 48000, dBFS: -20), rate: 48000)
+        let out = dir.appendingPathComponent("t.\(ext)").path
+        _ = try Converter.convert(input: wav, outputs: [try OutputTarget(path: out)])
+        let expected = (frames * rate * 2 + 48000) / (2 * 48000)
+        let decoded = try decodeMono(out)
+        #expect(decoded.rate == rate && decoded.samples.count == expected, "\(decoded.samples.count) samples at \(decoded.rate) Hz")
+        // The tone's level away from the edges: a sine at -20 dBFS peak has an RMS of -23.01 dBFS.
+        let level = rmsDB(decoded.samples[(rate / 4)..<(rate * 3 / 4)])
+        #expect(abs(level - (-20 - 10 * log10(2))) < 0.05, "\(level) dB")
+    }
 }
 
 @Suite("The command line")

@@ -6,7 +6,8 @@ public enum FormatRegistry {
 
     /// Outputs, in the order help texts list them.
     public static let outputs: [OutputFormat] = [
-        .alaw, .ulaw, .sln, .sln16, .wav, .wav16, .mp3,
+        .alaw, .ulaw, .sln, .sln12, .sln16, .sln24, .sln32, .sln44, .sln48, .sln96, .sln192,
+        .wav, .wav16, .mp3,
     ]
 
     /// Extensions of audio files promptc cannot read yet: a file named like this that does

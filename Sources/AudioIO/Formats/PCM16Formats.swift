@@ -5,6 +5,14 @@ extension PromptFormat {
     public static let sln = PromptFormat(registering: "sln")
     /// Raw signed 16-bit little-endian, 16 kHz (`.sln16`).
     public static let sln16 = PromptFormat(registering: "sln16")
+    /// Raw signed 16-bit little-endian at Asterisk's other slin rates (`.sln12` ... `.sln192`).
+    public static let sln12 = PromptFormat(registering: "sln12")
+    public static let sln24 = PromptFormat(registering: "sln24")
+    public static let sln32 = PromptFormat(registering: "sln32")
+    public static let sln44 = PromptFormat(registering: "sln44")
+    public static let sln48 = PromptFormat(registering: "sln48")
+    public static let sln96 = PromptFormat(registering: "sln96")
+    public static let sln192 = PromptFormat(registering: "sln192")
     /// 16-bit mono PCM WAV, 8 kHz: the only WAV Asterisk plays (`.wav`).
     public static let wav = PromptFormat(registering: "wav")
     /// 16-bit mono PCM WAV, 16 kHz (`.wav16`).
@@ -14,11 +22,24 @@ extension PromptFormat {
 extension OutputFormat {
     static let sln = slin(.sln, extensions: ["sln", "slin", "raw"], rate: 8000)
     static let sln16 = slin(.sln16, extensions: ["sln16"], rate: 16000)
+    // Asterisk's slin12 ... slin192 formats (slin44 is 44.1 kHz).
+    static let sln12 = slin(.sln12, extensions: ["sln12"], rate: 12000)
+    static let sln24 = slin(.sln24, extensions: ["sln24"], rate: 24000)
+    static let sln32 = slin(.sln32, extensions: ["sln32"], rate: 32000)
+    static let sln44 = slin(.sln44, extensions: ["sln44"], rate: 44100)
+    static let sln48 = slin(.sln48, extensions: ["sln48"], rate: 48000)
+    static let sln96 = slin(.sln96, extensions: ["sln96"], rate: 96000)
+    static let sln192 = slin(.sln192, extensions: ["sln192"], rate: 192000)
     static let wav = wave(.wav, rate: 8000)
     static let wav16 = wave(.wav16, rate: 16000)
 
+    /// "16 kHz", "44.1 kHz".
+    private static func kilohertz(_ rate: Int) -> String {
+        rate % 1000 == 0 ? "\(rate / 1000) kHz" : "\(rate / 1000).\(rate % 1000 / 100) kHz"
+    }
+
     private static func slin(_ format: PromptFormat, extensions: [String], rate: Int) -> OutputFormat {
-        OutputFormat(format, extensions: extensions, sampleRate: rate, summary: "16-bit signed linear, \(rate / 1000) kHz",
+        OutputFormat(format, extensions: extensions, sampleRate: rate, summary: "16-bit signed linear, \(kilohertz(rate))",
                      headerless: RawFormat(encoding: .s16le, sampleRate: rate),
                      makeWriter: { PCM16Writer(file: $0, format: format, wavHeader: false) },
                      checkContent: { _, head in
@@ -29,7 +50,7 @@ extension OutputFormat {
     }
 
     private static func wave(_ format: PromptFormat, rate: Int) -> OutputFormat {
-        OutputFormat(format, extensions: [format.rawValue], sampleRate: rate, summary: "16-bit mono PCM WAV, \(rate / 1000) kHz",
+        OutputFormat(format, extensions: [format.rawValue], sampleRate: rate, summary: "16-bit mono PCM WAV, \(kilohertz(rate))",
                      makeWriter: { PCM16Writer(file: $0, format: format, wavHeader: true) },
                      checkContent: { path, _ in
                          let s = try AudioDecoder.open(path)
