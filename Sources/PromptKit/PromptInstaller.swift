@@ -84,6 +84,20 @@ public enum PromptName {
         return nil
     }
 
+    /// Nil when `lang` has the form of an Asterisk channel language: a lower-case language
+    /// code of 2 or 3 letters, then optional `_` parts (`en`, `en_US`, `en_US_f_Allison`);
+    /// else the reason and the suggestion (`en US` -> `en_US`).
+    public static func languageProblem(_ lang: String) -> String? {
+        let parts = lang.split(separator: "_", omittingEmptySubsequences: false)
+        let code = parts[0]
+        let fine = (2...3).contains(code.count) && code.allSatisfy { $0.isASCII && $0.isLowercase }
+            && parts.dropFirst().allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+        if fine { return nil }
+        let words = lang.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) })
+        let suggestion = words.isEmpty ? "en" : ([words[0].lowercased()] + words.dropFirst().map(String.init)).joined(separator: "_")
+        return "language '\(lang)' is not of Asterisk's form (xx or xx_YY: a lower-case code, then parts joined by '_'); try '\(suggestion)'"
+    }
+
     /// A safe version of a name: lower case, separators as '-', forbidden characters dropped.
     public static func suggest(_ name: String) -> String {
         var base = PathName.lastComponent(name)
@@ -216,9 +230,10 @@ public final class PromptInstaller {
 
     /// Installs every prompt; returns what was done.
     public func install(_ sources: [String]) throws -> [InstalledPrompt] {
-        for (value, what) in [(options.lang, "language"), (options.subdir, "subdir")] where !value.isEmpty {
-            if let p = PromptName.problem(value, what: what) { throw ConversionError.usage(p) }
-        }
+        // The language folder has Asterisk's form (letters, digits and '_' only, so none of
+        // the name problems can arise); the subdir follows the name rules.
+        if !options.lang.isEmpty, let p = PromptName.languageProblem(options.lang) { throw ConversionError.usage(p) }
+        if !options.subdir.isEmpty, let p = PromptName.problem(options.subdir, what: "subdir") { throw ConversionError.usage(p) }
         let prompts = try plan(sources)
         for p in prompts { if let problem = PromptName.problem(p.name) { throw ConversionError.usage(problem) } }
         let (uid, gid) = try owner()

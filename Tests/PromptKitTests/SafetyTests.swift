@@ -332,6 +332,20 @@ struct SafetyTests {
             #expect(manifest.components(separatedBy: "\"name\" : \"hello\"").count - 1 == 2, "trial \(trial): both installs recorded")
         }
     }
+
+    @Test("languages have Asterisk's form; the suggestion for 'en US' is 'en_US'")
+    func languages() {
+        for fine in ["en", "en_US", "es_MX", "fr", "en_US_f_Allison", "yue"] { #expect(PromptName.languageProblem(fine) == nil, "\(fine)") }
+        #expect(PromptName.languageProblem("en US")?.hasSuffix("try 'en_US'") == true)
+        #expect(PromptName.languageProblem("EN-us")?.hasSuffix("try 'en_us'") == true)
+        #expect(PromptName.languageProblem("english") != nil && PromptName.languageProblem("e") != nil && PromptName.languageProblem("en_") != nil)
+        #expect(PromptName.languageProblem("../etc") != nil && PromptName.languageProblem("-en") != nil && PromptName.languageProblem("en\u{202E}") != nil)
+        // install says so, with the suggestion, before anything is written.
+        var o = InstallOptions(soundsDir: "/nonexistent-sounds"); o.lang = "en US"; o.owner = nil
+        #expect {
+            _ = try PromptInstaller(options: o).install([fixture("speech/speech-16k-mono.wav")])
+        } throws: { "\($0)".hasSuffix("try 'en_US'") }
+    }
 }
 
 /// Writes a 32-bit float mono WAV.
