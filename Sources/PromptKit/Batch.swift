@@ -217,7 +217,6 @@ public final class BatchConverter: Sendable {
         private let count: Int
         private var next = 0, running = 0, stopped = false
         private var events: [BatchItemReport] = []
-        private var posted = 0
 
         init(count: Int) { self.count = count }
 
@@ -248,7 +247,6 @@ public final class BatchConverter: Sendable {
                 if running == 0 && (stopped || next >= count) { return nil }
                 condition.wait()
             }
-            posted += 1
             return events.removeFirst()
         }
     }
