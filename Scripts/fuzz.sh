@@ -4,11 +4,12 @@
 # growing between runs); a crash is saved as Fuzz/crashes/TARGET-<hash> and fails the run:
 # copy it into Fixtures/bad/ with a test once fixed.
 # Usage: Scripts/fuzz.sh SECONDS TARGET...      (make fuzz builds Fuzz/ first)
+# FUZZ_BIN=PATH runs another build of the fuzzer (a copy, so a long run survives rebuilds).
 # FUZZ_SEED=N fixes libFuzzer's random seed (0, the default, picks one per run).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=$1; shift
-bin=Fuzz/.build/release/PromptcFuzz
+bin=${FUZZ_BIN:-Fuzz/.build/release/PromptcFuzz}  # FUZZ_BIN: run a copy while Fuzz/ rebuilds
 mkdir -p Fuzz/crashes
 status=0
 seed() { # target, corpus

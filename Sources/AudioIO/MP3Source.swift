@@ -82,6 +82,15 @@ public final class MP3Source: AudioSource {
         var divisor = 1
         if let minimum = hints.minimumRate, let rate = MP3Source.streamRate(bytes) {
             divisor = [4, 2].first { rate / $0 >= minimum } ?? 1
+            // libmpg123 cannot synthesise a later part at another rate at this divisor
+            // (16000 / 4) and prints its own error line when it meets one: a file that has
+            // such frames decodes at full rate, where the change is reported (or skipped as
+            // damage) like anywhere else. A stream that cannot be scanned first decodes at full rate.
+            if divisor > 1, !(bytes.reopener.map { input in
+                !MPEGFrameHeader.chainedRates(in: input).contains { !MP3Source.synthesisRates.contains($0 / divisor) }
+            } ?? false) {
+                divisor = 1
+            }
         }
         rateDivisor = divisor
         guard MP3Source.open(h, box, seekable: bytes.isSeekable, monoMix: hints.monoMix, divisor: divisor) else {
@@ -192,6 +201,14 @@ public final class MP3Source: AudioSource {
         _ = promptc_mpg123_replace_reader_handle(h, readCallback, seekCallback, nil)
         return promptc_mpg123_open_handle(h, box.toOpaque()) == Int32(MPG123_OK.rawValue)
     }
+
+    /// The output rates libmpg123 can synthesise.
+    static let synthesisRates: Set<Int> = {
+        var rates: UnsafePointer<Int>? = nil
+        var count = 0
+        mpg123_rates(&rates, &count)
+        return Set((0..<count).map { rates![$0] })
+    }()
 
     /// Sample rate of the first MPEG frame header, past any ID3v2 tag (peeked, not consumed).
     static func streamRate(_ bytes: ByteSource) -> Int? {
@@ -401,6 +418,44 @@ struct MPEGFrameHeader {
         return best
     }
 
+    /// The sample rates of every frame in a file that is followed, at the distance its
+    /// header gives, by another frame of the same rate: the rates libmpg123 will meet.
+    /// Reads the file once in blocks, past a leading ID3v2 tag; memory stays one block.
+    static func chainedRates(in input: ByteSource.Reopener) -> Set<Int> {
+        guard let bytes = try? input.open() else { return [] }
+        var rates = Set<Int>()
+        var window = [UInt8]()
+        var i = 0             // the next offset in window to look at
+        let block = 1 << 16, maximumFrame = 2881 + 4
+        var chunk = [UInt8](repeating: 0, count: block)
+        var atEnd = false
+        var first = true
+        while true {
+            if !atEnd && window.count - i < 2 * maximumFrame {
+                window.removeFirst(min(i, window.count))
+                i = 0
+                let got = chunk.withUnsafeMutableBytes { bytes.read($0.baseAddress!, block) }
+                if got <= 0 { atEnd = true } else { window.append(contentsOf: chunk[0..<got]) }
+                if first, window.count >= 10, window[0] == 0x49, window[1] == 0x44, window[2] == 0x33 {   // "ID3"
+                    let size = (0..<4).reduce(0) { $0 << 7 | Int(window[6 + $1] & 0x7F) } + 10 + ((window[5] & 0x10) != 0 ? 10 : 0)
+                    if bytes.seek(Int64(size), whence: SEEK_SET) >= 0 { window = [] }
+                }
+                first = false
+                continue
+            }
+            guard i + 4 <= window.count else { break }
+            if let h = MPEGFrameHeader(window, i), let length = h.length,
+               let next = MPEGFrameHeader(window, i + length), next.sampleRate == h.sampleRate,
+               next.version == h.version, next.layerBits == h.layerBits {
+                rates.insert(h.sampleRate)
+                i += length
+            } else {
+                i += 1
+            }
+        }
+        return rates
+    }
+
     /// True when two MPEG audio frame headers with the same version, layer and rate
     /// follow each other at the distance the first header gives (free format: a header
     /// with the same fields within 4000 bytes).
@@ -440,5 +495,10 @@ extension InputFormat {
             if MPEGFrameHeader.longestChain(head, atLeast: 8) >= 8 { return Match(.magic) }
             return MPEGFrameHeader.syncFound(head) ? Match(.sniffed) : nil
         },
-        open: { bytes, request, _ in try MP3Source(bytes: bytes, request: request) })
+        open: { bytes, request, _ in
+            // Reduced-rate synthesis needs the file scanned first (see MP3Source.init): a
+            // pipe is spooled, so it decodes exactly as the same file named on disk would.
+            let reduced = request.lowestUsefulRate != nil && !bytes.isSeekable
+            return try MP3Source(bytes: reduced ? bytes.spooled() : bytes, request: request)
+        })
 }

@@ -115,6 +115,14 @@ struct SafetyTests {
             } throws: { ($0 as? AudioIOError)?.kind == .formatChange }
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o.alaw").path))
         }
+        // From the command line, from a file and from a pipe: promptc's one line, nothing
+        // of libmpg123's own ("Unable to set up output format!" at 16000 / 4 Hz).
+        for stdin in [nil, joined] {
+            let r = try runPromptc(["convert", stdin == nil ? mp3 : "-", "-o", dir.appendingPathComponent("c.alaw").path], stdin: stdin)
+            #expect(r.status != 0)
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("promptc: ") && lines[0].contains("16000 Hz"), "\(r.stderr)")
+        }
     }
 
     @Test("an MP3 replaced or deleted while its segments decode is still the file that was opened")
