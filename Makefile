@@ -13,10 +13,10 @@ RELEASE     = $(SWIFT) build -c release --static-swift-stdlib $(TUNEFLAGS)
 BIN         = .build/release/promptc
 
 # Libraries the build links against.
-DEPS       := libmpg123-dev libsndfile1-dev libmp3lame-dev pkg-config
+DEPS       := libmpg123-dev libsndfile1-dev libmp3lame-dev libgsm1-dev libspandsp-dev libbcg729-dev pkg-config
 # Tools only the benchmark compares against (and generate.sh uses).
 BENCH_DEPS := ffmpeg sox mpg123 lame time bc python3
-FIXTURE_DEPS := ffmpeg sox libsox-fmt-all lame espeak-ng flac vorbis-tools opus-tools
+FIXTURE_DEPS := ffmpeg sox libsox-fmt-all lame espeak-ng flac vorbis-tools opus-tools asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm asterisk-core-sounds-en-g722 asterisk-core-sounds-fr-wav asterisk-core-sounds-fr-gsm asterisk-core-sounds-fr-g722
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -108,7 +108,7 @@ install: build
 	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual >/dev/null
 	install -m 0644 .build/plugins/GenerateManual/outputs/promptc/promptc.1 $(DESTDIR)$(PREFIX)/share/man/man1/promptc.1
 
-fixtures: fixture-deps
+fixtures: fixture-deps build
 	Fixtures/generate.sh
 
 # Measurements printed for the README (resampler figures, MP3 fast-path variants), and

@@ -6,7 +6,8 @@ import PackageDescription
 //   Threads   threads, locks and condition variables over pthreads
 //   G711      pure G.711 codec (no dependencies but its own AVX2 and AVX-512 builds)
 //   DSP       mixdown, resampler, the stage protocol of the processing chain (+ DSPAVX2)
-//   AudioIO   decoders and writers over libmpg123, libsndfile, LAME (only place C is touched)
+//   AudioIO   decoders and writers over libmpg123, libsndfile, LAME, libgsm, spandsp's G.722
+//             and bcg729 (the only place C is touched)
 //   PromptKit conversion pipeline, batch, install
 //   promptc   the command-line tool
 // The hot kernels are compiled a second time for Haswell-class CPUs (AVX2 + FMA) in
@@ -47,7 +48,10 @@ let package = Package(
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile",
                        providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CLame", providers: [.apt(["libmp3lame-dev"])]),
-        .target(name: "AudioIO", dependencies: ["G711", "Threads", "CMPG123", "CSndFile", "CLame"]),
+        .systemLibrary(name: "CGSM", providers: [.apt(["libgsm1-dev"])]),
+        .systemLibrary(name: "CSpanDSP", pkgConfig: "spandsp", providers: [.apt(["libspandsp-dev"])]),
+        .systemLibrary(name: "CBcg729", pkgConfig: "libbcg729", providers: [.apt(["libbcg729-dev"])]),
+        .target(name: "AudioIO", dependencies: ["G711", "Threads", "CMPG123", "CSndFile", "CLame", "CGSM", "CSpanDSP", "CBcg729"]),
         .target(name: "PromptKit", dependencies: ["G711", "DSP", "AudioIO", "Threads"]),
         .executableTarget(name: "promptc", dependencies: [
             "PromptKit", "AudioIO", "DSP",

@@ -145,4 +145,6 @@ samples = samples[:4000] + nan * 10 + inf * 5 + ninf * 5 + samples[4080:]
 wav("bad/nan-inf.wav", bits=32, fmt=3, data=samples)
 EOF
 
+bash generate-codecs.sh
+
 du -sh . | cut -f1 | sed 's/^/Fixtures: /'

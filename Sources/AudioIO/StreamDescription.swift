@@ -8,7 +8,7 @@ public struct StreamDescription: Sendable, Equatable, Codable {
     }
     /// How the samples are coded.
     public enum Codec: String, Sendable, Codable {
-        case pcm, float, alaw, ulaw, mpegLayer1, mpegLayer2, mpegLayer3, flac, vorbis, opus, gsm610, imaADPCM, msADPCM, other
+        case pcm, float, alaw, ulaw, mpegLayer1, mpegLayer2, mpegLayer3, flac, vorbis, opus, gsm610, g722, g729, imaADPCM, msADPCM, other
 
         /// Whether decoding costs real CPU, as opposed to unpacking samples.
         public var isCompressed: Bool { ![.pcm, .float, .alaw, .ulaw].contains(self) }
@@ -111,6 +111,8 @@ public struct StreamDescription: Sendable, Equatable, Codable {
         case .vorbis: return "Vorbis"
         case .opus: return "Opus"
         case .gsm610: return "GSM 6.10"
+        case .g722: return "G.722"
+        case .g729: return "G.729"
         case .imaADPCM: return "IMA ADPCM"
         case .msADPCM: return "MS ADPCM"
         case .other: return "other encoding"
@@ -142,12 +144,14 @@ public enum DecodeWarning: Sendable, Equatable, Codable {
     case damagedFrames(atFrame: Int, sampleRate: Int, seconds: Double?, claimedRate: Int, claimedChannels: Int)
     /// Bytes at the end of a headerless file that do not make a whole frame.
     case trailingBytes(Int)
+    /// Coded frames that are not valid frames of the codec (decoded as silence).
+    case invalidFrames(count: Int, atFrame: Int, sampleRate: Int, codec: String)
 
     /// True for the warnings `--strict` turns into errors: the input is not all there.
     public var meansIncompleteInput: Bool {
         switch self {
         case .truncated, .stoppedEarly: true
-        case .damagedFrames, .trailingBytes: false
+        case .damagedFrames, .trailingBytes, .invalidFrames: false
         }
     }
 
@@ -163,6 +167,8 @@ public enum DecodeWarning: Sendable, Equatable, Codable {
             "damaged data at \(AudioIO.seconds(at, rate)): frames claiming \(claimedRate) Hz \(claimedChannels) ch up to the end"
         case let .trailingBytes(n):
             "\(n) trailing bytes do not make a whole frame and are ignored"
+        case let .invalidFrames(count, at, rate, codec):
+            "\(count) frame\(count == 1 ? " is" : "s are") not valid \(codec) (the first at \(AudioIO.seconds(at, rate))) and play\(count == 1 ? "s" : "") as silence"
         }
     }
 }

@@ -106,7 +106,7 @@ struct BatchTests {
         let r = try runPromptc(["batch", src.path, "-o", out.path, "--include", "sales/*", "--exclude", "*/de/*", "--exclude", "cut.mp3"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(FileTree.list(out.path) == ["sales/hold.alaw"])
-        #expect(try runPromptc(["batch", src.path, "-o", out.path, "--format", "alaw,gsm"]).status == 2)
+        #expect(try runPromptc(["batch", src.path, "-o", out.path, "--format", "alaw,vox"]).status == 2)
         #expect(try runPromptc(["batch", src.path]).status == 2)
         #expect(try runPromptc(["convert", fixture("speech/speech-8k-mono.wav")]).status == 2)
         #expect(try runPromptc(["batch", dir.appendingPathComponent("nope").path, "-o", out.path]).status == 2)

@@ -2,11 +2,11 @@
 /// (its reader or writer with its registry entry) plus one line here.
 public enum FormatRegistry {
     /// Inputs, in the order ties between equally strong probes are settled.
-    public static let inputs: [InputFormat] = [.mpegAudio, .sndfile, .asteriskRaw]
+    public static let inputs: [InputFormat] = [.mpegAudio, .sndfile, .asteriskRaw, .gsm, .g722, .g729]
 
     /// Outputs, in the order help texts list them.
     public static let outputs: [OutputFormat] = [
-        .alaw, .ulaw, .sln, .sln12, .sln16, .sln24, .sln32, .sln44, .sln48, .sln96, .sln192,
+        .alaw, .ulaw, .gsm, .g722, .g729, .sln, .sln12, .sln16, .sln24, .sln32, .sln44, .sln48, .sln96, .sln192,
         .wav, .wav16, .mp3,
     ]
 

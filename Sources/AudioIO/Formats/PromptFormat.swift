@@ -108,6 +108,8 @@ public enum PromptProblem: Sendable, Equatable {
     case unplayableWAV(found: String, rate: Int, extension: String)
     /// Not a format Asterisk plays as a prompt.
     case notAPrompt(extension: String)
+    /// Frames of a codec file without the codec's signature (`share` of them have it).
+    case notCodecFrames(codec: String, extension: String, share: Double)
 
     public var message: String {
         switch self {
@@ -118,6 +120,8 @@ public enum PromptProblem: Sendable, Equatable {
         case .oddByteCount: "has an odd number of bytes for 16-bit samples"
         case let .unplayableWAV(found, rate, ext): "is \(found); Asterisk plays only 16-bit mono \(rate) Hz PCM .\(ext) files"
         case .notAPrompt: "is an MP3, which Asterisk does not play as a prompt"
+        case let .notCodecFrames(codec, ext, share):
+            "is not .\(ext) audio: only \(Int((share * 100).rounded(.down)))% of its frames are \(codec) frames"
         }
     }
 }
