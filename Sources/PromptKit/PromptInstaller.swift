@@ -118,7 +118,23 @@ public struct InstallOptions: Sendable {
     public var name: String?
     public var lang = "en"
     public var subdir = "custom"
-    public var formats: [PromptFormat] = [.alaw, .ulaw, .sln]
+    /// From Asterisk's translation costs (`core show translation`): alaw, ulaw and G.722
+    /// calls each play their own file untranscoded; slin16 calls play the `.sln16`, and
+    /// slin (8 kHz) and GSM calls take it too, as their cheapest step (8500 and 14500
+    /// against 9000 and 15000 from G.711). A `.sln` would add nothing a call picks.
+    public static let defaultFormats: [PromptFormat] = [.alaw, .ulaw, .g722, .sln16]
+    public var formats: [PromptFormat] = InstallOptions.defaultFormats
+
+    /// Two of these extensions that Asterisk reads as the same codec (`sln` and `wav`), if any.
+    static func sameCodec(_ extensions: [String]) -> (String, String)? {
+        var seen: [String: String] = [:]
+        for e in extensions {
+            guard let codec = FormatRegistry.asteriskCodec(extension: e) else { continue }
+            if let other = seen[codec], other != e { return (other, e) }
+            seen[codec] = e
+        }
+        return nil
+    }
     public var soundsDir: String
     /// user:group to own the files; nil = asterisk:asterisk when that user exists.
     public var owner: String?
@@ -234,6 +250,9 @@ public final class PromptInstaller {
         // the name problems can arise); the subdir follows the name rules.
         if !options.lang.isEmpty, let p = PromptName.languageProblem(options.lang) { throw ConversionError.usage(p) }
         if !options.subdir.isEmpty, let p = PromptName.problem(options.subdir, what: "subdir") { throw ConversionError.usage(p) }
+        if let (a, b) = InstallOptions.sameCodec(options.formats.map(\.fileExtension)) {
+            throw ConversionError.usage("--formats has both \(a) and \(b): Asterisk would open both for the same call and play either; keep one")
+        }
         let prompts = try plan(sources)
         for p in prompts { if let problem = PromptName.problem(p.name) { throw ConversionError.usage(problem) } }
         let (uid, gid) = try owner()
@@ -282,6 +301,20 @@ public final class PromptInstaller {
         var warnings: [String] = []
         if !replaced.isEmpty && !options.replace {
             throw ConversionError.failed("\(p.name): already installed (\(replaced.map { PathName.lastComponent($0) }.joined(separator: ", "))); use --replace to replace it (the old files are kept as a backup)")
+        }
+        // Asterisk opens every file of a prompt that decodes to the call's codec and plays
+        // the one opened last (module load order): never two of one codec side by side.
+        if let (a, b) = InstallOptions.sameCodec(writes.map { AudioDecoder.fileExtension($0.path) }) {
+            throw ConversionError.failed("\(p.name): .\(a) and .\(b) would both be opened by Asterisk for the same call, which then plays either; install one of them")
+        }
+        let codecs = Dictionary(writes.compactMap { w in
+            FormatRegistry.asteriskCodec(extension: AudioDecoder.fileExtension(w.path)).map { ($0, w.path) }
+        }, uniquingKeysWith: { a, _ in a })
+        if !options.replace, let clash = siblings.first(where: {
+            FormatRegistry.asteriskCodec(extension: AudioDecoder.fileExtension($0)).map { codecs[$0] != nil } ?? false
+        }) {
+            let mine = codecs[FormatRegistry.asteriskCodec(extension: AudioDecoder.fileExtension(clash))!]!
+            throw ConversionError.failed("\(p.name): \(clash) is already there and Asterisk would open it with \(PathName.lastComponent(mine)) for the same call, playing either; use --replace to remove it (kept as a backup), or leave that format out")
         }
         if !siblings.isEmpty {
             let list = siblings.map { PathName.lastComponent($0) }.joined(separator: ", ")

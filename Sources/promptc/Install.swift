@@ -52,7 +52,7 @@ struct Install: ParsableCommand {
     @OptionGroup var location: SoundsLocation
 
     @Option(help: ArgumentHelp("Formats to write, comma-separated.", valueName: "list"))
-    var formats = "alaw,ulaw,sln"
+    var formats = InstallOptions.defaultFormats.map(\.rawValue).joined(separator: ",")
 
     @Option(help: ArgumentHelp("Owner of the files (default: asterisk:asterisk when that user exists).", valueName: "user:group"))
     var owner: String?

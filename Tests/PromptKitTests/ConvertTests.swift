@@ -23,6 +23,26 @@ struct ConvertTests {
         }
     }
 
+    @Test("codec siblings of one input: G.722 lags its .sln16 sibling by the codec's own 22 samples, GSM and G.729 last the .alaw's duration to the frame")
+    func codecSiblings() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let formats: [PromptFormat] = [.g722, .sln16, .gsm, .g729, .alaw]
+        let outputs = formats.map { OutputTarget(path: dir.appendingPathComponent("p.\($0.fileExtension)").path, format: $0) }
+        _ = try Converter.convert(input: fixture("speech/speech-44k-stereo.wav"), outputs: outputs)
+        let wide = try decodeMono(outputs[1].path).samples, g722 = try decodeMono(outputs[0].path).samples
+        #expect(g722.count == wide.count)
+        func correlation(_ lag: Int) -> Double {
+            var s = 0.0
+            for i in 0..<(wide.count - lag) { s += Double(wide[i]) * Double(g722[i + lag]) }
+            return s
+        }
+        #expect((0..<64).max { correlation($0) < correlation($1) } == 22)
+        let narrow = try decodeMono(outputs[4].path).samples.count
+        for (k, frame) in [(2, 160), (3, 80)] {
+            #expect(try decodeMono(outputs[k].path).samples.count == (narrow + frame - 1) / frame * frame)
+        }
+    }
+
     @Test("8 kHz mono 16-bit input is bit-transparent: the ITU ramp gives exactly the G.191 codes")
     func identity() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }

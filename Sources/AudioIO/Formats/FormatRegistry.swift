@@ -21,17 +21,27 @@ public enum FormatRegistry {
             || otherAudioExtensions.contains(e)
     }
 
-    /// The file formats Asterisk 22 registers (`core show file formats`): its format name
-    /// and the extensions it looks for, lower case only.
-    public static let asteriskFileFormats: [(name: String, extensions: [String])] = [
-        ("g722", ["g722"]), ("au", ["au"]), ("alaw", ["alaw", "al", "alw"]), ("pcm", ["pcm", "ulaw", "ul", "mu", "ulw"]),
-        ("g726-16", ["g726-16"]), ("g726-24", ["g726-24"]), ("g726-32", ["g726-32"]), ("g726-40", ["g726-40"]),
-        ("siren7", ["siren7"]), ("h263", ["h263"]), ("g729", ["g729"]), ("iLBC", ["ilbc"]), ("siren14", ["siren14"]),
-        ("h264", ["h264"]), ("g719", ["g719"]), ("g723sf", ["g723", "g723sf"]), ("vox", ["vox"]),
-        ("sln192", ["sln192"]), ("sln96", ["sln96"]), ("sln48", ["sln48"]), ("sln44", ["sln44"]), ("sln32", ["sln32"]),
-        ("sln24", ["sln24"]), ("sln16", ["sln16"]), ("sln12", ["sln12"]), ("sln", ["sln", "slin", "raw"]),
-        ("gsm", ["gsm"]), ("ogg_vorbis", ["ogg"]), ("wav16", ["wav16"]), ("wav", ["wav"]), ("wav49", ["WAV", "wav49"]),
+    /// The file formats Asterisk 22 registers (`core show file formats`): the codec it
+    /// reads the file as, its format name and the extensions it looks for, lower case only.
+    public static let asteriskFileFormats: [(codec: String, name: String, extensions: [String])] = [
+        ("g722", "g722", ["g722"]), ("ulaw", "au", ["au"]), ("alaw", "alaw", ["alaw", "al", "alw"]),
+        ("ulaw", "pcm", ["pcm", "ulaw", "ul", "mu", "ulw"]),
+        ("g726", "g726-16", ["g726-16"]), ("g726", "g726-24", ["g726-24"]), ("g726", "g726-32", ["g726-32"]), ("g726", "g726-40", ["g726-40"]),
+        ("siren7", "siren7", ["siren7"]), ("h263", "h263", ["h263"]), ("g729", "g729", ["g729"]), ("ilbc", "iLBC", ["ilbc"]),
+        ("siren14", "siren14", ["siren14"]), ("h264", "h264", ["h264"]), ("g719", "g719", ["g719"]), ("g723", "g723sf", ["g723", "g723sf"]),
+        ("adpcm", "vox", ["vox"]),
+        ("slin192", "sln192", ["sln192"]), ("slin96", "sln96", ["sln96"]), ("slin48", "sln48", ["sln48"]), ("slin44", "sln44", ["sln44"]),
+        ("slin32", "sln32", ["sln32"]), ("slin24", "sln24", ["sln24"]), ("slin16", "sln16", ["sln16"]), ("slin12", "sln12", ["sln12"]),
+        ("slin", "sln", ["sln", "slin", "raw"]), ("gsm", "gsm", ["gsm"]), ("slin", "ogg_vorbis", ["ogg"]),
+        ("slin16", "wav16", ["wav16"]), ("slin", "wav", ["wav"]), ("gsm", "wav49", ["WAV", "wav49"]),
     ]
+
+    /// The codec Asterisk reads a file with this extension as (`slin` for `.wav` and
+    /// `.sln`), or nil when Asterisk does not look for it. Two files of one prompt with the
+    /// same codec are both opened for a call and the one opened last plays.
+    public static func asteriskCodec(extension ext: String) -> String? {
+        asteriskFileFormats.first { $0.extensions.contains(ext) }?.codec
+    }
 
     /// Whether Asterisk looks for files with this extension (exactly; case matters).
     public static func asteriskPlays(extension ext: String) -> Bool {
