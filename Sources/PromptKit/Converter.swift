@@ -36,6 +36,9 @@ public struct ConversionOptions: Sendable {
     public var overwrite = false
     /// Permission bits of new outputs; nil: what the umask allows of 0666.
     public var mode: mode_t?
+    /// Adds to each `.wav`/`.wav16` the silence Asterisk's WAV reader drops from the end
+    /// (half the header's size in samples), so the prompt plays in full (install does).
+    public var padWAVForAsterisk = false
     /// Make a truncated input an error instead of a warning.
     public var strict = false
     /// Resampler quality.
@@ -122,6 +125,15 @@ public enum ConversionError: Error, CustomStringConvertible, Equatable {
 /// blocks, whatever the input's length.
 public enum Converter {
     public static func convert(input: String, outputs: [OutputTarget], options: ConversionOptions = ConversionOptions()) throws -> ConversionReport {
+        let (report, files) = try prepare(input: input, outputs: outputs, options: options)
+        // All outputs appear together, or none changes.
+        do { try OutputSet(files).commit() } catch { files.forEach { $0.abort() }; throw error }
+        return report
+    }
+
+    /// Converts into temporary files beside the outputs and leaves them uncommitted, for a
+    /// caller that commits them with other changes (install). On error nothing is left.
+    public static func prepare(input: String, outputs: [OutputTarget], options: ConversionOptions = ConversionOptions()) throws -> (ConversionReport, [OutputFile]) {
         guard !outputs.isEmpty else { throw ConversionError.usage("no output given") }
         var seen = Set<String>()
         for o in outputs {
@@ -146,6 +158,9 @@ public enum Converter {
         var writers: [PromptWriter] = []
         do {
             for o in outputs { writers.append(try makePromptWriter(format: o.format, path: o.path, overwrite: options.overwrite, mode: options.mode)) }
+            if options.padWAVForAsterisk {
+                for case let w as PCM16Writer in writers where w.wavHeader { w.trailingSilence = PCM16Writer.headerSize / 2 }
+            }
         } catch {
             writers.forEach { $0.abort() }
             throw error
@@ -154,9 +169,7 @@ public enum Converter {
         do {
             let report = try run(source: source, input: input, writers: writers, options: options)
             for w in writers { try w.finishEncoding() }
-            // All outputs appear together, or none changes.
-            try OutputSet(writers.map(\.output)).commit()
-            return report
+            return (report, writers.map(\.output))
         } catch {
             writers.forEach { $0.abort() }
             throw error

@@ -341,27 +341,13 @@ public final class PromptInstaller {
         var prepared: [(temp: OutputFile, path: String)] = []
         do {
             if let recording = p.recording {
-                // Convert into temporaries in the target folder, then hold them uncommitted.
-                let scratch = dir + "/.promptc-install-\(getpid())-\(millis)"
-                try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-                // Registered, with what the conversion leaves in it, so an interrupt removes it all.
-                var slots = [TemporaryFiles.register(scratch)]
-                defer {
-                    try? FileManager.default.removeItem(atPath: scratch)
-                    slots.forEach(TemporaryFiles.unregister)
-                }
+                // Convert straight into temporaries in the target folder, held uncommitted
+                // until the backups are made; .wav and .wav16 get the tail Asterisk drops.
                 var c = options.conversion
                 c.overwrite = true
-                let scratchTargets = writes.map { OutputTarget(path: scratch + "/" + PathName.lastComponent($0.path), format: $0.format) }
-                slots += scratchTargets.map { TemporaryFiles.register($0.path) }
-                _ = try Converter.convert(input: recording, outputs: scratchTargets, options: c)
-                for w in writes {
-                    let out = try OutputFile(path: w.path, overwrite: true)
-                    var bytes = try ByteSource(path: scratch + "/" + PathName.lastComponent(w.path)).readAll()
-                    if w.format == .wav { bytes = Self.padForAsterisk(bytes, rate: w.format.sampleRate) }
-                    try out.write(bytes)
-                    prepared.append((out, w.path))
-                }
+                c.padWAVForAsterisk = true
+                let (_, files) = try Converter.prepare(input: recording, outputs: writes.map { OutputTarget(path: $0.path, format: $0.format) }, options: c)
+                prepared = zip(files, writes).map { ($0, $1.path) }
             } else {
                 for (file, w) in zip(p.files, writes) {
                     if let problem = try PromptCheck.formatProblem(file.path, format: file.format) {
@@ -394,16 +380,6 @@ public final class PromptInstaller {
             }
         }
         return InstalledPrompt(name: p.name, lang: options.lang, subdir: options.subdir, files: writes.map(\.path), backups: backups, warnings: warnings)
-    }
-
-    /// Asterisk's WAV reader drops the last 22 samples of an 8 kHz .wav; 22 samples of
-    /// silence at the end make the prompt play in full.
-    static let asteriskWAVTail = 22
-
-    static func padForAsterisk(_ wav: [UInt8], rate: Int) -> [UInt8] {
-        guard wav.count >= 44 else { return wav }
-        let data = wav.count - 44 + asteriskWAVTail * 2
-        return PCM16Writer.header(rate: rate, dataBytes: data) + wav[44...] + [UInt8](repeating: 0, count: asteriskWAVTail * 2)
     }
 
     /// What uninstall did: one line per file removed or restored, and what failed.

@@ -89,14 +89,18 @@ struct InstallTests {
         #expect(try Data(contentsOf: folder.appendingPathComponent("welcome.gsm")) == Data([1, 2, 3]))
     }
 
-    @Test(".wav prompts get 22 samples of silence (Asterisk drops them); uninstall --manifest removes everything")
+    @Test(".wav and .wav16 prompts get 22 samples of silence (Asterisk drops them); uninstall --manifest removes everything")
     func wavTailAndManifest() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
         let sounds = dir.appendingPathComponent("sounds")
-        var o = options(sounds); o.formats = [.wav, .alaw]
+        var o = options(sounds); o.formats = [.wav, .wav16, .alaw]
         let done = try PromptInstaller(options: o).install([fixture("speech/speech-44k-cbr128.mp3"), fixture("speech/speech-16k-mono.wav")])
         let wav = try AudioDecoder.open(sounds.path + "/en/custom/speech-44k-cbr128.wav")
-        #expect(wav.frameCount == 32000 + 22)
+        #expect(wav.frameCount == 32000 + 22 && wav.stream.isAsteriskWAV(rate: 8000))
+        let wav16 = try AudioDecoder.open(sounds.path + "/en/custom/speech-44k-cbr128.wav16")
+        #expect(wav16.frameCount == 64000 + 22 && wav16.stream.isAsteriskWAV(rate: 16000))
+        let tail = try decodeMono(sounds.path + "/en/custom/speech-16k-mono.wav16").samples.suffix(22)
+        #expect(tail.count == 22 && tail.allSatisfy { $0 == 0 })
         #expect(try Data(contentsOf: sounds.appendingPathComponent("en/custom/speech-44k-cbr128.alaw")).count == 32000)
         #expect(done.count == 2)
         let r = try runPromptc(["uninstall", "--manifest", sounds.path + "/.promptc-install.json", "--sounds-dir", sounds.path])

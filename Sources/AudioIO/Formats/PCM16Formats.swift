@@ -64,7 +64,13 @@ extension OutputFormat {
 public final class PCM16Writer: PromptWriter {
     public let format: PromptFormat
     let file: OutputFile
-    let wavHeader: Bool
+    /// Whether the samples are inside a WAV header.
+    public let wavHeader: Bool
+    /// Samples of silence added at the end (Asterisk's WAV reader drops
+    /// ``headerSize`` / 2 samples from the end of every `.wav`).
+    public var trailingSilence = 0
+    /// Bytes of the canonical header promptc writes.
+    public static let headerSize = 44
     private var pcm: [Int16] = []
     private var dataBytes = 0
     public var path: String { file.path }
@@ -103,6 +109,11 @@ public final class PCM16Writer: PromptWriter {
     public var output: OutputFile { file }
 
     public func finishEncoding() throws {
+        if trailingSilence > 0 {
+            try file.write([UInt8](repeating: 0, count: 2 * trailingSilence))
+            dataBytes += 2 * trailingSilence
+            trailingSilence = 0
+        }
         if wavHeader && file.isSeekable {
             try file.patch(Self.header(rate: format.sampleRate, dataBytes: dataBytes), at: 0)
         }
