@@ -15,7 +15,7 @@ BIN         = .build/release/promptc
 # Libraries the build links against.
 DEPS       := libmpg123-dev libsndfile1-dev libmp3lame-dev libgsm1-dev libspandsp-dev libbcg729-dev pkg-config
 # Tools only the benchmark compares against (and generate.sh uses).
-BENCH_DEPS := ffmpeg sox mpg123 lame time bc python3
+BENCH_DEPS := ffmpeg sox mpg123 lame time bc python3 asterisk-core-sounds-en-wav
 FIXTURE_DEPS := ffmpeg sox libsox-fmt-all lame espeak-ng flac vorbis-tools opus-tools asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm asterisk-core-sounds-en-g722 asterisk-core-sounds-fr-wav asterisk-core-sounds-fr-gsm asterisk-core-sounds-fr-g722
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -75,7 +75,7 @@ test-sanitize: test-thread test-address
 # libFuzzer over the parsers and decoders (Fuzz/): FUZZ_SECONDS per target, seeds from
 # Fixtures/, corpora kept in Fuzz/.build, crashes saved in Fuzz/crashes/ (a crash fails).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS  = detect decode ffmpeg install-manifest batch-manifest
+FUZZ_TARGETS  = detect decode codecs ffmpeg install-manifest batch-manifest
 FUZZFLAGS     = -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
 fuzz: deps
 	cd Fuzz && $(SWIFT) build $(FUZZFLAGS)

@@ -74,6 +74,16 @@ compare "30-minute 128 kbps stereo MP3 to .alaw" \
   "promptc convert|$bin convert $mp330 -o $out/p.alaw -y" \
   "mpg123 -q -s (decoding alone)|sh -c 'mpg123 -q -s $mp330 >/dev/null'" \
   "ffmpeg command|ffmpeg -y -loglevel error -i $mp330 -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn $out/f.alaw"
+compare "30-minute 128 kbps stereo MP3 to .gsm (GSM 06.10)" \
+  "promptc convert|$bin convert $mp330 -o $out/p.gsm -y" \
+  "ffmpeg -acodec libgsm|ffmpeg -y -loglevel error -i $mp330 -acodec libgsm -f gsm -ac 1 -ar 8000 -vn $out/f.gsm"
+compare "30-minute 128 kbps stereo MP3 to .g722 (16 kHz)" \
+  "promptc convert|$bin convert $mp330 -o $out/p.g722 -y" \
+  "ffmpeg -acodec g722|ffmpeg -y -loglevel error -i $mp330 -acodec g722 -f g722 -ac 1 -ar 16000 -vn $out/f.g722"
+# ffmpeg decodes G.729 but has no encoder for it: promptc is timed alone, against its .alaw.
+compare "30-minute 128 kbps stereo MP3 to .g729 (ffmpeg offers no G.729 encoder; promptc's .alaw for scale)" \
+  "promptc convert to .g729|$bin convert $mp330 -o $out/p.g729 -y" \
+  "promptc convert to .alaw|$bin convert $mp330 -o $out/p.alaw -y"
 kernels=$("$bin" --version | sed -n 's/.*SIMD kernels: \([a-z0-9]*\).*/\1/p')
 compare "30-minute WAV: promptc's $kernels kernels (picked for this CPU) vs the portable baseline" \
   "promptc convert ($kernels)|$bin convert $wav30 -o $out/p.alaw -y" \
@@ -129,3 +139,37 @@ printf '  %-34s %8.3f s\n' "promptc batch -j 2" "$J2"
 printf '  %-34s %8.3f s   -j 2 is %5.2fx faster than -j 1\n' "promptc batch -j 1" "$J1" "$(echo "$J1 / $J2" | bc -l)"
 printf '  %-34s %8.3f s   promptc -j 2 is %5.2fx faster\n' "shell loop of the ffmpeg command" "$FF" "$(echo "$FF / $J2" | bc -l)"
 printf '  %-34s %8.3f s   %4.1f%% of the first run\n' "second run, nothing changed" "$INC" "$(echo "100 * $INC / $J2" | bc -l)"
+
+# Debian's stock English prompts (asterisk-core-sounds-en-wav): the whole .wav tree to the
+# formats ffmpeg can also make, in one batch, against one ffmpeg command per prompt with the
+# same five outputs; then to every prompt format promptc writes.
+stock=/usr/share/asterisk/sounds/en_US_f_Allison
+if [ -d "$stock" ]; then
+  n=$(find "$stock" -name '*.wav' | wc -l)
+  ffstock() {
+    find "$stock" -name '*.wav' | while read -r f; do
+      rel=${f#"$stock"/}; o="$out/ffstock/${rel%.wav}"; mkdir -p "$(dirname "$o")"
+      ffmpeg -nostdin -y -loglevel error -i "$f" -ac 1 -ar 8000 -acodec pcm_alaw -f alaw "$o.alaw" -ac 1 -ar 8000 -acodec pcm_mulaw -f mulaw "$o.ulaw" \
+        -ac 1 -ar 8000 -acodec libgsm -f gsm "$o.gsm" -ac 1 -ar 16000 -acodec g722 -f g722 "$o.g722" -ac 1 -ar 16000 -f s16le "$o.sln16"
+    done
+  }
+  B5=(); F5=(); BALL=()
+  for r in 1 2 3; do
+    rm -rf "$out/stock" "$out/ffstock"
+    B5+=("$(batch_time "$bin" batch "$stock" --include '*.wav' -o "$out/stock" --format alaw,ulaw,gsm,g722,sln16 -j 2)")
+    rm -rf "$out/stock"
+    BALL+=("$(batch_time "$bin" batch "$stock" --include '*.wav' -o "$out/stock" --format alaw,ulaw,gsm,g722,g729,sln,sln16,wav,wav16 -j 2)")
+    F5+=("$(batch_time ffstock)")
+  done
+  B5=$(median3 "${B5[@]}"); F5=$(median3 "${F5[@]}"); BALL=$(median3 "${BALL[@]}")
+  echo
+  echo "## Batch: Debian's $n stock English .wav prompts (median of 3 runs)"
+  printf '  %-46s %8.3f s
+' "promptc batch -j 2, 5 formats" "$B5"
+  printf '  %-46s %8.3f s   promptc is %5.2fx faster
+' "ffmpeg, one command per prompt, same 5 outputs" "$F5" "$(echo "$F5 / $B5" | bc -l)"
+  printf '  %-46s %8.3f s
+' "promptc batch -j 2, 9 prompt formats (+g729 sln wav wav16)" "$BALL"
+else
+  echo; echo "(stock prompts not installed: apt-get install asterisk-core-sounds-en-wav for the stock-tree batch)"
+fi

@@ -18,7 +18,13 @@ seed() { # target, corpus
     detect|decode)
       for f in Fixtures/speech/* Fixtures/formats/* Fixtures/bad/* Fixtures/verify/* Fixtures/tones/*; do
         # decode: the first byte picks the extension the file gets (see Targets.swift).
-        { printf "\\x$(printf %02x $((i % 9)))"; head -c 20000 "$f"; } > "$c/seed-$i"; i=$((i + 1))
+        { printf "\\x$(printf %02x $((i % 12)))"; head -c 20000 "$f"; } > "$c/seed-$i"; i=$((i + 1))
+      done ;;
+    codecs)
+      for f in Fixtures/codecs/*.gsm Fixtures/codecs/*.g722 Fixtures/codecs/*.g729 Fixtures/stock/*.gsm Fixtures/stock/*.g722; do
+        # The first byte picks gsm, g722 or g729 (see Targets.swift): each file gets its own.
+        case $f in *.gsm) b=0;; *.g722) b=1;; *) b=2;; esac
+        { printf "\\x0$b"; head -c 20000 "$f"; } > "$c/seed-$i"; i=$((i + 1))
       done ;;
     ffmpeg)
       printf -- '-i\0in.mp3\0-acodec\0pcm_alaw\0-f\0alaw\0-ac\0001\0-ar\0008000\0-vn\0out.alaw' > "$c/seed-0"

@@ -2,6 +2,8 @@
 //   detect     content sniffing (every input format's probe, MPEG frame chains, WAV chunks)
 //   decode     open and decode to G.711 through the real pipeline (every decoder, raw by
 //              extension: the first byte picks the file name's extension)
+//   codecs     the GSM, G.722 and G.729 readers (the first byte picks the extension), and
+//              their encoders on whatever those decode to
 //   ffmpeg     the ffmpeg command-line grammar (the bytes as NUL-separated arguments)
 //   install-manifest / batch-manifest   the manifest and journal readers
 #if canImport(Glibc)
@@ -15,7 +17,8 @@ let scratch: String = {
     var template = Array("/tmp/promptc-fuzz-XXXXXX".utf8CString)
     return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
 }()
-let extensions = ["bin", "mp3", "wav", "alaw", "ulaw", "sln", "sln16", "flac", "ogg"]
+let extensions = ["bin", "mp3", "wav", "alaw", "ulaw", "sln", "sln16", "flac", "ogg", "gsm", "g722", "g729"]
+let codecExtensions = ["gsm", "g722", "g729"]
 
 /// Writes the bytes to a file in the scratch folder.
 func write(_ bytes: UnsafeRawBufferPointer, to path: String) {
@@ -56,6 +59,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         o.overwrite = true
         o.decodeAhead = false
         _ = try? Converter.convert(input: path, outputs: [OutputTarget(path: scratch + "/out.alaw", format: .alaw)], options: o)
+    case "codecs":
+        guard size > 0 else { return 0 }
+        let path = scratch + "/in." + codecExtensions[Int(data[0]) % codecExtensions.count]
+        write(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), to: path)
+        var o = ConversionOptions()
+        o.overwrite = true
+        o.decodeAhead = false
+        _ = try? Converter.convert(input: path, outputs: [PromptFormat.gsm, .g722, .g729].map {
+            OutputTarget(path: scratch + "/out." + $0.fileExtension, format: $0)
+        }, options: o)
     case "ffmpeg":
         let args = bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         if FFmpegCommand.matches(args) { _ = try? FFmpegCommand.parse(args) }
