@@ -36,8 +36,8 @@ struct Verify: ParsableCommand {
     @Option(help: ArgumentHelp("Shorthand for --format alaw or ulaw.", valueName: "law"))
     var law: String?
 
-    @Option(help: "Lowest SNR after alignment, dB.")
-    var minSnr: Double = VerifyThresholds().minSNR
+    @Option(help: ArgumentHelp("Lowest SNR after alignment, dB (default \(Int(VerifyThresholds().minSNR)); \(Int(VerifyThresholds().minSNRForCodecs)) for .gsm, .g722 and .g729, whose reference is coded the same way first).", valueName: "dB"))
+    var minSnr: Double?
 
     @Option(help: "Largest level difference, dB.")
     var maxLevelDiff: Double = VerifyThresholds().maxLevelDifference
@@ -65,7 +65,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         var t = VerifyThresholds()
-        t.minSNR = minSnr
+        if let m = minSnr { t.minSNR = m; t.minSNRForCodecs = m }
         t.maxLevelDifference = maxLevelDiff
         t.maxLengthDifference = maxLengthDiff
         t.maxLag = maxLag
@@ -106,7 +106,8 @@ struct Verify: ParsableCommand {
             for r in results {
                 let steps = r.maxStepDeviation.map { ", max \($0) step\($0 == 1 ? "" : "s")" } ?? ""
                 let m = formatted("SNR %.1f dB, level %+.2f dB, length %+.1f ms, lag %d", r.snrDB, r.levelDifferenceDB, r.lengthDifferenceMs, r.lagSamples) + steps
-                print("\(r.passed ? "PASS" : "FAIL") \(r.file): \(r.identical ? "identical; " : "")\(m)")
+                let coded = r.referenceCodedAs.map { " (reference coded as \($0) first)" } ?? ""
+                print("\(r.passed ? "PASS" : "FAIL") \(r.file): \(r.identical ? "identical; " : "")\(m)\(coded)")
                 for f in r.failures { print("     - \(f)") }
             }
             for m in missing { print("MISSING \(file)/\(m) (in \(other))") }

@@ -39,6 +39,36 @@ struct VerifyTests {
         #expect(r.failures.contains { $0.contains(message) }, "\(r.failures)")
     }
 
+    @Test("codec prompts are compared with the reference coded the same way: stock .gsm passes against its .wav; a 6 dB quieter one, G.711 named .gsm and the stock .g722 (another master) fail")
+    func codecFormats() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["en-5", "en-auth-thankyou", "en-vm-goodbye", "fr-activated"] {
+            let r = try Verifier.verify(file: fixture("stock/\(name).gsm"), reference: fixture("stock/\(name).wav"))
+            #expect(r.passed && r.referenceCodedAs == "GSM 06.10" && r.snrDB > 12 && abs(r.levelDifferenceDB) < 0.5, "\(name): \(r.failures)")
+            // Debian's .g722 prompts are another master of the same words (README): they fail.
+            let w = try Verifier.verify(file: fixture("stock/\(name).g722"), reference: fixture("stock/\(name).wav"))
+            #expect(!w.passed && w.snrDB < 8, "\(name)")
+        }
+        // promptc's own G.729 of a recording is identical to the coded reference.
+        let own = dir.appendingPathComponent("own.g729").path
+        _ = try Converter.convert(input: fixture("speech/speech-44k-stereo.wav"), outputs: [OutputTarget(path: own, format: .g729)])
+        let r = try Verifier.verify(file: own, reference: fixture("speech/speech-44k-stereo.wav"))
+        #expect(r.passed && r.identical && r.referenceCodedAs == "G.729 Annex A")
+        // 6 dB quieter: the level check catches it.
+        let quiet = dir.appendingPathComponent("quiet.gsm").path
+        let x = try decodeMono(fixture("stock/en-5.wav")).samples.map { $0 * 0.5 }
+        let w = try makePromptWriter(format: .gsm, path: quiet, overwrite: true)
+        try x.withUnsafeBufferPointer { try w.write($0) }
+        try w.finish()
+        let q = try Verifier.verify(file: quiet, reference: fixture("stock/en-5.wav"))
+        #expect(!q.passed && abs(q.levelDifferenceDB + 6) < 0.5)
+        // A-law bytes renamed .gsm: the file itself is reported.
+        let renamed = dir.appendingPathComponent("renamed.gsm").path
+        try FileManager.default.copyItem(atPath: fixture("reference/speech-44k-cbr128.ffmpeg.alaw"), toPath: renamed)
+        let bad = try Verifier.verify(file: renamed, reference: fixture("speech/speech-44k-cbr128.mp3"))
+        #expect(!bad.passed && bad.failures.contains { $0.contains("GSM 06.10 frames") })
+    }
+
     @Test("--exact wants identical bytes; thresholds can be changed")
     func exactAndThresholds() throws {
         let ref = fixture("reference/speech-44k-cbr128.ffmpeg.alaw")

@@ -164,7 +164,7 @@ final class FrameCodecSource: AudioSource {
 extension OutputFormat {
     /// The registry entry of a codec format.
     static func codec(_ format: PromptFormat, _ codec: FrameCodec, extensions: [String], summary: String) -> OutputFormat {
-        OutputFormat(format, extensions: extensions, sampleRate: codec.sampleRate, summary: summary,
+        OutputFormat(format, extensions: extensions, sampleRate: codec.sampleRate, summary: summary, frameCodec: codec,
                      makeWriter: { try FrameCodecWriter(file: $0, format: format, codec: codec) },
                      checkContent: { _, head in
                          if WAVHeaderScan(head) != nil || head.starts(with: Array("RIFF".utf8)) { return .wavHeaderInRawFile(extension: format.rawValue) }

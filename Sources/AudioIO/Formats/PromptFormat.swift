@@ -55,11 +55,18 @@ public struct OutputFormat: Sendable {
     public let isPrompt: Bool
     /// How to read a file of this format back when it has no header.
     public let headerless: RawFormat?
+    /// The codec, for formats that code audio lossily in frames (GSM, G.722, G.729).
+    let frameCodec: FrameCodec?
+    /// Whether the format codes audio lossily beyond G.711's quantisation (GSM, G.722,
+    /// G.729): comparing it with PCM measures the codec as much as the prompt.
+    public var isLossyCodec: Bool { frameCodec != nil }
+    /// The codec's name for people ("GSM 06.10"), for lossy codec formats.
+    public var codecName: String? { frameCodec?.name }
     let makeWriter: @Sendable (OutputFile) throws -> PromptWriter
     let checkContent: @Sendable (_ path: String, _ head: [UInt8]) throws -> PromptProblem?
 
     init(_ format: PromptFormat, extensions: [String], sampleRate: Int, summary: String, isPrompt: Bool = true,
-         headerless: RawFormat? = nil, makeWriter: @escaping @Sendable (OutputFile) throws -> PromptWriter,
+         headerless: RawFormat? = nil, frameCodec: FrameCodec? = nil, makeWriter: @escaping @Sendable (OutputFile) throws -> PromptWriter,
          checkContent: @escaping @Sendable (_ path: String, _ head: [UInt8]) throws -> PromptProblem?) {
         self.format = format
         self.extensions = extensions
@@ -67,6 +74,7 @@ public struct OutputFormat: Sendable {
         self.summary = summary
         self.isPrompt = isPrompt
         self.headerless = headerless
+        self.frameCodec = frameCodec
         self.makeWriter = makeWriter
         self.checkContent = checkContent
     }
