@@ -30,3 +30,16 @@ for p in en_US_f_Allison/auth-thankyou en_US_f_Allison/digits/5 en_US_f_Allison/
   sox -t gsm "stock/$name.gsm" -t raw -e signed -b 16 "stock/$name.gsm.sox.s16"
   ffmpeg -loglevel error -y -f g722 -i "stock/$name.g722" -f s16le "stock/$name.g722.ffmpeg.s16"
 done
+
+# Prompts that are silent or empty on purpose (Asterisk's pauses, and ru/is: Russian has no
+# word for "is"), and prompts whose G.711 law is hard to tell (tones, short letters), for
+# doctor and the wrong-law check. it-*: CC BY 3.0 (Carlo Flora), ru-*: CC BY 3.0 (Maxim Topal).
+for ext in wav gsm g722; do
+  cp "$sounds/en_US_f_Allison/silence/1.$ext" "stock/en-silence-1.$ext"
+  cp "$sounds/ru_RU_f_IvrvoiceRU/is.$ext" "stock/ru-is.$ext"
+done
+cp "$sounds/it_IT_m_Carlo/letters/m.wav" stock/it-letters-m.wav
+cp "$sounds/it_IT_m_Carlo/vm-and.wav" stock/it-vm-and.wav
+cp "$sounds/it_IT_m_Carlo/digits/5.wav" stock/it-digits-5.wav
+cp "$sounds/ru_RU_f_IvrvoiceRU/letters/ascii62.wav" stock/ru-letters-ascii62.wav
+cp "$sounds/ru_RU_f_IvrvoiceRU/ascending-2tone.wav" stock/ru-ascending-2tone.wav

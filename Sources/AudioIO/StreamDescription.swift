@@ -56,6 +56,16 @@ public struct StreamDescription: Sendable, Equatable, Codable {
         self.details = details
     }
 
+    /// The magnitude at which a decoded sample counts as clipped: the largest value the
+    /// codec holds (A-law 32256 and mu-law 32124 of 32768, below PCM's full scale).
+    public var clipLevel: Float {
+        switch codec {
+        case .alaw: 32256 / 32768 - 1e-6
+        case .ulaw: 32124 / 32768 - 1e-6
+        default: clippingThreshold
+        }
+    }
+
     /// True for the one WAV Asterisk plays at `rate`: 16-bit PCM, mono, a plain header.
     public func isAsteriskWAV(rate: Int) -> Bool {
         container == .wav && codec == .pcm && bitsPerSample == 16 && channels == 1 && sampleRate == rate

@@ -16,7 +16,7 @@ public struct FileInfo: Sendable, Codable {
     /// Peak and RMS level in dBFS (all channels); -inf is reported as -999.
     public var peakDBFS: Double
     public var rmsDBFS: Double
-    /// Samples at or beyond full scale.
+    /// Samples at or beyond the largest value the codec holds (full scale for PCM).
     public var clippedSamples: Int
     /// Silence (below -60 dBFS) at the start and the end, in seconds.
     public var leadingSilence: Double
@@ -41,7 +41,8 @@ public enum Inspector {
             lawMismatch = "the content looks like \(seen.text), not \(stated.text) as the extension says"
         }
         let ch = source.channels
-        let meter = LevelMeter(channels: ch, clipLevel: clippingThreshold, silenceLevel: 0.001)   // silence: -60 dBFS
+        // Clipped: at the largest value the codec holds (A-law's is 0.984 of full scale).
+        let meter = LevelMeter(channels: ch, clipLevel: source.stream.clipLevel, silenceLevel: 0.001)   // silence: -60 dBFS
         let result = try PlanExecutor.run(ConversionPlan(source: source, front: [meter], branches: []),
                                           options: PlanExecutor.Options(decodeAhead: false, blockFrames: 4096))
         let frames = result.inputFrames

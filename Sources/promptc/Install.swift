@@ -137,9 +137,9 @@ struct Uninstall: ParsableCommand {
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Audit a sounds tree for what makes Asterisk play silence, noise or the wrong file.",
-        discussion: "Examples:\n  promptc doctor\n  promptc doctor /var/lib/asterisk/sounds --json")
+        discussion: "Examples:\n  promptc doctor\n  promptc doctor /var/lib/asterisk/sounds --json\n  promptc doctor /var/lib/asterisk/sounds/en/custom/welcome.alaw")
 
-    @Argument(help: "The sounds folder (default: from asterisk.conf).")
+    @Argument(help: "The sounds folder, or one prompt file (default: the sounds folder from asterisk.conf).")
     var soundsDir: String?
 
     @Flag(help: "Print JSON for scripts.")
@@ -149,7 +149,8 @@ struct Doctor: ParsableCommand {
         let dir = try AsteriskConfig.resolve(soundsDir: soundsDir, confPath: nil)
         var reader: (uid_t, gid_t)?
         if let pw = getpwnam("asterisk") { reader = (pw.pointee.pw_uid, pw.pointee.pw_gid) }
-        let findings = SoundsDoctor.audit(dir, reader: reader)
+        let configured = try? AsteriskConfig.resolve(soundsDir: nil, confPath: nil)
+        let findings = try SoundsDoctor.audit(dir, reader: reader, soundsHint: configured)
         if json {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PromptKit
+import G711
 @testable import AudioIO
 
 @Suite("promptc install, uninstall, doctor", .serialized)
@@ -178,7 +179,7 @@ struct InstallTests {
         }
         // doctor notices a file that user cannot read.
         chmod(done[0].files[0], 0o600); chown(done[0].files[0], 0, 0)
-        let findings = SoundsDoctor.audit(sounds.path, reader: (pw.pointee.pw_uid, pw.pointee.pw_gid))
+        let findings = try SoundsDoctor.audit(sounds.path, reader: (pw.pointee.pw_uid, pw.pointee.pw_gid))
         #expect(findings.contains { $0.file == done[0].files[0] && $0.problem.contains("not readable") })
     }
 
@@ -210,18 +211,32 @@ struct InstallTests {
         try copy("speech/speech-16k-mono.wav", dir.path + "/tmp16.wav")
         try FileManager.default.createDirectory(atPath: s.path + "/custom", withIntermediateDirectories: true)
         _ = try Converter.convert(input: dir.path + "/tmp16.wav", outputs: [OutputTarget(path: s.path + "/custom/welcome.alaw", format: .alaw)])
-        let findings = SoundsDoctor.audit(s.path)
+        // Two files Asterisk reads as one codec.
+        _ = try Converter.convert(input: fixture("speech/speech-8k-mono.wav"), outputs: [OutputTarget(path: c + "both.sln", format: .sln), OutputTarget(path: c + "both.wav", format: .wav)])
+        // Speech driven 12 dB into A-law: clipped at its largest code (+-32256, below PCM's full scale).
+        try Data(G711Law.aLaw.encode(try decodeMono(fixture("speech/speech-8k-mono.wav")).samples.map { $0 * 4 })).write(to: URL(fileURLWithPath: c + "loud.alaw"))
+        // Silence placeholders and empty prompts are deliberate: not reported.
+        try FileManager.default.createDirectory(atPath: s.path + "/en/silence", withIntermediateDirectories: true)
+        try copy("stock/en-silence-1.gsm", s.path + "/en/silence/1.gsm")
+        try Data().write(to: URL(fileURLWithPath: c + "nothing.gsm"))
+        let findings = try SoundsDoctor.audit(s.path)
         func has(_ file: String, _ text: String) -> Bool { findings.contains { $0.file.hasSuffix(file) && $0.problem.contains(text) && !$0.fix.isEmpty } }
+        #expect(has("both.wav", "same codec (slin)"))
+        #expect(has("loud.alaw", "clipped"))
+        #expect(!findings.contains { $0.file.contains("silence/1") || $0.file.contains("nothing.gsm") }, "\(findings)")
         #expect(has("wronglaw.alaw", "looks like mu-law"))
         #expect(has("stereo.wav", "Asterisk plays only 16-bit mono 8000 Hz"))
         #expect(has("header.alaw", "WAV header inside a raw"))
         #expect(has("SHOUT.ALAW", "upper-case extension"))
         #expect(has("song.mp3", "unknown extension .mp3"))
         #expect(has("quiet.alaw", "near-silent"))
-        #expect(has("narrow.sln16", "nothing above 4 kHz"))
+        #expect(has("narrow.sln16", "stops dead at 4 kHz"))
         #expect(has("clip.wav", "clipped"))
-        #expect(has("en/custom/welcome.wav", "differs from welcome.alaw"))
-        #expect(findings.contains { $0.problem.contains("shadows or is shadowed by") && ($0.file.hasSuffix("custom/welcome.alaw")) })
+        #expect(has("en/custom/welcome.wav", "not the same audio"))
+        // The fix names the prompt's folder: pasted anywhere, it replaces that prompt.
+        #expect(findings.first { $0.file.hasSuffix("wronglaw.alaw") }?.fix.contains("--sounds-dir '\(s.path)' --lang 'en' --subdir 'custom' --name 'wronglaw'") == true)
+        // The language-less copy wins for callers of languages without a folder.
+        #expect(findings.contains { $0.file == s.path + "/custom/welcome.alaw" && $0.problem.contains("wins over en/custom/welcome") && $0.problem.contains("languages without a folder") })
         let r = try runPromptc(["doctor", s.path, "--json"])
         #expect(r.status == 1)
         let json = try JSONSerialization.jsonObject(with: r.stdout) as? [[String: String]]

@@ -84,7 +84,8 @@ struct VerifyTests {
         let a = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture("reference/speech-16k-mono.ffmpeg.alaw"))))
         let u = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture("reference/speech-16k-mono.ffmpeg.ulaw"))))
         #expect(LawDetector.judge(a) == .aLaw && LawDetector.judge(u) == .muLaw)
-        #expect(LawDetector.judge([UInt8](repeating: 0xD5, count: 8000)) == nil, "silence says nothing")
+        // Digital silence says which law wrote it: A-law's zero is 0xD5, mu-law's 0xFF.
+        #expect(LawDetector.judge([UInt8](repeating: 0xD5, count: 8000)) == .aLaw && LawDetector.judge([UInt8](repeating: 0xFF, count: 8000)) == .muLaw)
         #expect(try Inspector.inspect(fixture("verify/mulaw-as-alaw.alaw")).lawMismatch?.contains("looks like mu-law") == true)
         #expect(try Inspector.inspect(fixture("reference/speech-16k-mono.ffmpeg.alaw")).lawMismatch == nil)
     }

@@ -51,19 +51,35 @@ final class G711Writer: PromptWriter {
 }
 
 
-/// Judges which G.711 law raw bytes were written with. A prompt's most common codes are
-/// near silence: decoded with the right law they are near zero, with the wrong law they
-/// become +-716 or +-848 (about -33 dBFS). On the fixtures the median |x| of the right
-/// law is 0.29-0.41 of the wrong law's; the roughness (high-frequency share) agrees.
+/// Judges which G.711 law raw bytes were written with. Read with the wrong law, audio
+/// comes out distorted: rougher (more energy in sample-to-sample differences), and its
+/// near-silent codes become about -33 dBFS. Three signals, in order of strength, each
+/// used only when it is clear: roughness, then median magnitude, then which law's
+/// near-zero codes the bytes use. Measured on Debian's stock prompts in five languages
+/// (2830, converted to both laws; README, "Wrong law"): no wrong answer, 14 of 5660 undecided.
 public enum LawDetector {
-    /// The law the bytes look like, or nil when they are too short or too quiet to tell.
+    /// The law the bytes look like, or nil when they are too short or say too little.
     public static func judge(_ bytes: [UInt8]) -> G711Law? {
         guard bytes.count >= 800 else { return nil }
         let a = G711Law.aLaw.decodeToFloat(bytes), u = G711Law.muLaw.decodeToFloat(bytes)
+        if let ra = roughness(a), let ru = roughness(u), ra > 0, ru > 0 {
+            if ru > 1.2 * ra { return .aLaw }
+            if ra > 1.2 * ru { return .muLaw }
+        }
         let ma = medianMagnitude(a), mu = medianMagnitude(u)
-        guard let ra = roughness(a), let ru = roughness(u) else { return nil }
-        if ma < 0.6 * mu && ra <= ru { return .aLaw }
-        if mu < 0.6 * ma && ru <= ra { return .muLaw }
+        if mu > 2 * ma { return .aLaw }
+        if ma > 2 * mu { return .muLaw }
+        // The codes each law gives samples within 4 steps of zero (A-law 0xD5/0x55 and
+        // neighbours, mu-law 0xFF/0x7F and neighbours).
+        var nearZeroA = 0, nearZeroU = 0
+        for b in bytes {
+            if b & 0x7C == 0x54 { nearZeroA += 1 }
+            if b & 0x7C == 0x7C { nearZeroU += 1 }
+        }
+        if nearZeroA + nearZeroU >= 8 {
+            if nearZeroA > 4 * nearZeroU { return .aLaw }
+            if nearZeroU > 4 * nearZeroA { return .muLaw }
+        }
         return nil
     }
 
@@ -74,19 +90,16 @@ public enum LawDetector {
         return m[k]
     }
 
-    /// Energy of the first difference plus squared mean, over the energy: small for
-    /// natural audio at 8 kHz, near 2 for white noise. Nil for (near) silence.
+    /// Energy of the first difference over the energy: small for natural audio at 8 kHz,
+    /// near 2 for white noise. Nil for (near) silence.
     static func roughness(_ x: [Float]) -> Double? {
-        var e = 0.0, d = 0.0, mean = 0.0
+        var e = 0.0, d = 0.0
         for i in 0..<x.count {
             let v = Double(x[i])
             e += v * v
-            mean += v
             if i > 0 { let q = v - Double(x[i - 1]); d += q * q }
         }
-        let n = Double(x.count)
-        guard e / n > 1e-7 else { return nil }
-        mean /= n
-        return (d / n + 4 * mean * mean) / (e / n)
+        guard e / Double(x.count) > 1e-7 else { return nil }
+        return d / e
     }
 }

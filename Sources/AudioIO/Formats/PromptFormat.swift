@@ -60,6 +60,8 @@ public struct OutputFormat: Sendable {
     /// Whether the format codes audio lossily beyond G.711's quantisation (GSM, G.722,
     /// G.729): comparing it with PCM measures the codec as much as the prompt.
     public var isLossyCodec: Bool { frameCodec != nil }
+    /// Samples in one coded frame, for codec formats (GSM 160, G.729 80, G.722 2).
+    public var frameSamples: Int? { frameCodec?.samplesPerFrame }
     /// The codec's name for people ("GSM 06.10"), for lossy codec formats.
     public var codecName: String? { frameCodec?.name }
     let makeWriter: @Sendable (OutputFile) throws -> PromptWriter
