@@ -146,6 +146,9 @@ public struct InstallOptions: Sendable {
     /// owner) can read them whatever the umask.
     public var mode: mode_t = 0o644
     public var conversion = ConversionOptions()
+    /// Conversion warnings (clipping, a truncated input, NaN) are errors: nothing of that
+    /// prompt is installed.
+    public var strict = false
 
     public init(soundsDir: String) { self.soundsDir = soundsDir }
 }
@@ -202,10 +205,16 @@ public final class PromptInstaller {
 
     /// Groups sources into prompts: a recording is converted to every format; prompt files
     /// (Asterisk extensions) of one name are copied as they are.
-    struct PromptSource { var name: String; var recording: String?; var files: [(path: String, format: PromptFormat)] }
+    /// One prompt to install: its name, the folder below `--subdir` it goes to (a folder
+    /// install keeps the source tree), and a recording or prompt files.
+    struct PromptSource { var name: String; var subpath = ""; var recording: String?; var files: [(path: String, format: PromptFormat)] }
+
+    /// Files that are not audio in a folder being installed (notes, pictures): skipped, as
+    /// batch skips them, with the reason.
+    public private(set) var skipped: [(path: String, reason: String)] = []
 
     func plan(_ sources: [String]) throws -> [PromptSource] {
-        var expanded: [String] = []
+        var expanded: [(path: String, subpath: String)] = []
         for s in sources {
             var isDir = false
             guard FileManager.default.fileExists(atPath: s, isDirectory: &isDir) else { throw ConversionError.usage("\(s): no such file or folder") }
@@ -214,18 +223,34 @@ public final class PromptInstaller {
                 if let link = tree.linksOutside.first {
                     throw ConversionError.usage("\(s)/\(link): a symbolic link to a file outside \(s); give --follow-symlinks to install it")
                 }
-                expanded += tree.files.map { s + "/" + $0 }
+                for rel in tree.files {
+                    let path = s + "/" + rel
+                    let ext = AudioDecoder.fileExtension(rel)
+                    // Found in a folder, not named: skipped when it is not audio, as batch does.
+                    let head = (try? ByteSource(path: path).peekOrThrow(65536)) ?? []
+                    let kind = head.isEmpty ? AudioDecoder.Detection.unknown : AudioDecoder.detect(head, fileExtension: ext)
+                    if (kind == .text || kind == .unknown) && !FormatRegistry.looksLikeAudio(extension: ext) {
+                        skipped.append((path, kind == .text ? "not audio (text)" : "not audio"))
+                        continue
+                    }
+                    // The source tree is kept below --subdir: sales/hold.mp3 -> SUBDIR/sales/hold.
+                    expanded.append((path, PathName.deletingLastComponent(rel)))
+                }
             } else {
-                expanded.append(s)
+                expanded.append((s, ""))
             }
         }
         var prompts: [String: PromptSource] = [:]
         var order: [String] = []
-        for path in expanded {
+        for (path, subpath) in expanded {
             let ext = AudioDecoder.fileExtension(path)
             let base = PathName.deletingExtension(PathName.lastComponent(path))
             let name = options.name ?? base
-            if prompts[name] == nil { prompts[name] = PromptSource(name: name, recording: nil, files: []); order.append(name) }
+            let key = subpath.isEmpty ? name : subpath + "/" + name
+            for part in subpath.split(separator: "/") where PromptName.problem(String(part), what: "folder") != nil {
+                throw ConversionError.usage("\(path): " + PromptName.problem(String(part), what: "folder")!)
+            }
+            if prompts[key] == nil { prompts[key] = PromptSource(name: name, subpath: subpath, recording: nil, files: []); order.append(key) }
             // Raw prompt files are prompts; a WAV is one only if Asterisk can play it as it is,
             // otherwise it is a recording to convert.
             let asPrompt: PromptFormat? = {
@@ -234,10 +259,10 @@ public final class PromptInstaller {
                 return f
             }()
             if let f = asPrompt {
-                prompts[name]!.files.append((path, f))
+                prompts[key]!.files.append((path, f))
             } else {
-                if prompts[name]!.recording != nil { throw ConversionError.usage("two recordings for the prompt '\(name)': \(prompts[name]!.recording!) and \(path)") }
-                prompts[name]!.recording = path
+                if prompts[key]!.recording != nil { throw ConversionError.usage("two recordings for the prompt '\(key)': \(prompts[key]!.recording!) and \(path)") }
+                prompts[key]!.recording = path
             }
         }
         if options.name != nil && order.count > 1 { throw ConversionError.usage("--name gives one name, but there are several prompts") }
@@ -282,12 +307,17 @@ public final class PromptInstaller {
         return done
     }
 
-    private func folder() -> String {
-        [options.soundsDir, options.lang, options.subdir].filter { !$0.isEmpty }.joined(separator: "/")
+    /// The subdir a prompt goes to: --subdir, then the folder it had in the source tree.
+    private func subdir(_ p: PromptSource) -> String {
+        [options.subdir, p.subpath].filter { !$0.isEmpty }.joined(separator: "/")
+    }
+
+    private func folder(_ p: PromptSource) -> String {
+        [options.soundsDir, options.lang, subdir(p)].filter { !$0.isEmpty }.joined(separator: "/")
     }
 
     private func installOne(_ p: PromptSource, uid: uid_t?, gid: gid_t?) throws -> InstalledPrompt {
-        let dir = folder()
+        let dir = folder(p)
         let writes: [(path: String, format: PromptFormat)] = p.recording != nil
             ? options.formats.map { (dir + "/" + p.name + "." + $0.fileExtension, $0) }
             : p.files.map { (dir + "/" + p.name + "." + AudioDecoder.fileExtension($0.path), $0.format) }
@@ -328,7 +358,7 @@ public final class PromptInstaller {
         var backups: [InstalledPrompt.Backup] = replaced.map { .init(original: $0, backup: backupPath($0), removed: false) }
         if options.replace { backups += siblings.map { .init(original: $0, backup: backupPath($0), removed: true) } }
         if options.dryRun {
-            return InstalledPrompt(name: p.name, lang: options.lang, subdir: options.subdir, files: writes.map(\.path), backups: backups, warnings: warnings)
+            return InstalledPrompt(name: p.name, lang: options.lang, subdir: subdir(p), files: writes.map(\.path), backups: backups, warnings: warnings)
         }
 
         // 1. Prepare every file under a temporary name; any failure leaves everything as it was.
@@ -346,8 +376,15 @@ public final class PromptInstaller {
                 var c = options.conversion
                 c.overwrite = true
                 c.padWAVForAsterisk = true
-                let (_, files) = try Converter.prepare(input: recording, outputs: writes.map { OutputTarget(path: $0.path, format: $0.format) }, options: c)
+                let (report, files) = try Converter.prepare(input: recording, outputs: writes.map { OutputTarget(path: $0.path, format: $0.format) }, options: c)
                 prepared = zip(files, writes).map { ($0, $1.path) }
+                // What convert would warn about (clipping, a truncated input, NaN) is shown and
+                // recorded; --strict makes it an error and nothing is installed.
+                let said = report.warnings.map { "\(recording): \($0.message)" }
+                if options.strict, let first = said.first {
+                    throw ConversionError.failed("\(first); not installed (--strict)")
+                }
+                warnings += said
             } else {
                 for (file, w) in zip(p.files, writes) {
                     if let problem = try PromptCheck.formatProblem(file.path, format: file.format) {
@@ -379,7 +416,7 @@ public final class PromptInstaller {
                 warnings.append("\(w.path) is not readable by uid \(u): check the folders' modes")
             }
         }
-        return InstalledPrompt(name: p.name, lang: options.lang, subdir: options.subdir, files: writes.map(\.path), backups: backups, warnings: warnings)
+        return InstalledPrompt(name: p.name, lang: options.lang, subdir: subdir(p), files: writes.map(\.path), backups: backups, warnings: warnings)
     }
 
     /// What uninstall did: one line per file removed or restored, and what failed.

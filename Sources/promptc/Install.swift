@@ -63,6 +63,9 @@ struct Install: ParsableCommand {
     @Flag(help: "Print what would be written, replaced and removed; change nothing.")
     var dryRun = false
 
+    @Flag(help: "Conversion warnings (clipping, a truncated input, NaN) are errors: that prompt is not installed.")
+    var strict = false
+
     @Flag(help: "Also install files reached through symbolic links that lead outside the source folders.")
     var followSymlinks = false
 
@@ -82,8 +85,11 @@ struct Install: ParsableCommand {
         o.owner = owner
         o.replace = replace
         o.dryRun = dryRun
-        let done = try PromptInstaller(options: o).install(sources)
+        o.strict = strict
+        let installer = PromptInstaller(options: o)
+        let done = try installer.install(sources)
         var err = StandardError()
+        for (path, reason) in installer.skipped { print("promptc: skipped \(path): \(reason)", to: &err) }
         for p in done {
             for b in p.backups {
                 print(dryRun ? "would \(b.removed ? "remove" : "replace") \(b.original) (backup: \(b.backup))"

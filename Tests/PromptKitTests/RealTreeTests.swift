@@ -90,6 +90,36 @@ struct RealTreeTests {
         #expect(try Inspector.inspect(fixture("reference/speech-44k-cbr128.ffmpeg.alaw")).clippedSamples == 0)
     }
 
+    @Test("a folder install keeps its tree below --subdir and skips what is not audio; conversion warnings are shown, recorded, and errors with --strict")
+    func folderInstallAndWarnings() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let src = dir.appendingPathComponent("src"), sounds = dir.appendingPathComponent("sounds").path
+        for sub in ["sales", "support"] {
+            try FileManager.default.createDirectory(at: src.appendingPathComponent(sub), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: fixture("speech/speech-16k-mono.wav"), toPath: src.path + "/\(sub)/hold.wav")
+        }
+        try Data("call Bob\n".utf8).write(to: src.appendingPathComponent("notes.txt"))
+        let r = try runPromptc(["install", src.path, "--sounds-dir", sounds, "--subdir", "ivr", "--formats", "alaw"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileTree.list(sounds) == ["en/ivr/sales/hold.alaw", "en/ivr/support/hold.alaw"])
+        #expect(r.stderr.contains("skipped") && r.stderr.contains("notes.txt"))
+        #expect(String(decoding: r.stdout, as: UTF8.self).contains("dialplan: Playback(ivr/sales/hold)"))
+        // Uninstall knows both: the manifest recorded each with its folder.
+        #expect(try runPromptc(["uninstall", "--manifest", sounds + "/.promptc-install.json", "--sounds-dir", sounds]).status == 0)
+        #expect(FileTree.list(sounds).isEmpty)
+        // A recording that clips: a warning, in the manifest too; with --strict nothing is installed.
+        let loud = dir.appendingPathComponent("loud.wav").path
+        // 16 kHz (so it is converted, not copied), driven into full scale: the resampled peaks pass it.
+        try writeWAV(loud, samples: (0..<16000).map { i in Int16(clamping: Int(40000 * sin(Double(i) * 0.3))) }, rate: 16000)
+        let strict = try runPromptc(["install", loud, "--sounds-dir", sounds, "--strict"])
+        #expect(strict.status != 0 && strict.stderr.contains("--strict") && FileTree.list(sounds).isEmpty)
+        var o = InstallOptions(soundsDir: sounds); o.owner = nil
+        let done = try PromptInstaller(options: o).install([loud])
+        #expect(done[0].warnings.contains { $0.contains("clipped") })
+        let manifest = try String(contentsOfFile: sounds + "/.promptc-install.json", encoding: .utf8)
+        #expect(manifest.contains("clipped"))
+    }
+
     @Test("doctor FILE checks that file; a missing path is an error")
     func doctorOneFile() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
