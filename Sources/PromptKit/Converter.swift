@@ -16,6 +16,17 @@ public struct OutputTarget: Sendable, Equatable {
         self.format = format
     }
 
+    /// Why `format` may not be written at `path`: the path's extension names another
+    /// format (`x.alaw` for mu-law data, `b.sln` for 16 kHz audio), which Asterisk would
+    /// play as distortion or at the wrong speed. Nil when they agree, or the name says
+    /// nothing (no extension, `-`, a device).
+    public static func nameMismatch(path: String, format: PromptFormat) -> String? {
+        let ext = AudioDecoder.fileExtension(path)
+        guard let named = PromptFormat.forExtension(ext), named != format else { return nil }
+        let fitting = PathName.deletingExtension(PathName.lastComponent(path)) + "." + format.fileExtension
+        return "\(path): the name says .\(ext) (\(named.spec.summary)) but the audio is \(format.spec.summary); Asterisk would misplay it: use \(fitting)"
+    }
+
     /// Target for a path, its format read from the extension (Asterisk's names).
     public init(path: String) throws {
         let ext = AudioDecoder.fileExtension(path)

@@ -83,7 +83,7 @@ public struct FFmpegCommand: Equatable, Sendable {
             switch codec {
             case "pcm_alaw": kind = .alaw
             case "pcm_mulaw": kind = .ulaw
-            case "pcm_s16le": kind = PromptFormat.forExtension(AudioDecoder.fileExtension(outPath)) == .wav ? .wav : .sln
+            case "pcm_s16le": kind = [.wav, .wav16].contains(PromptFormat.forExtension(AudioDecoder.fileExtension(outPath))) ? .wav : .sln
             case "libmp3lame", "mp3": kind = .mp3
             case nil: kind = PromptFormat.forExtension(AudioDecoder.fileExtension(outPath))
             case let c?: throw ConversionError.usage("-acodec \(c): codecs are pcm_alaw, pcm_mulaw, pcm_s16le, libmp3lame")
@@ -105,6 +105,10 @@ public struct FFmpegCommand: Equatable, Sendable {
             case .wav: out = .wav16
             default: throw ConversionError.usage("-ar 16000: \(out.rawValue) output is 8000 Hz only (16 kHz goes to s16le or wav)")
             }
+        }
+
+        if let mismatch = OutputTarget.nameMismatch(path: outPath, format: out) {
+            throw ConversionError.usage(mismatch)
         }
 
         var raw: RawFormat?

@@ -35,6 +35,9 @@ struct Convert: ParsableCommand {
     @Option(help: ArgumentHelp("Output format when the extension does not say (or for -o -).", valueName: "format"))
     var format: PromptFormat?
 
+    @Flag(help: "Write --format even where the output's extension names another format (x.alaw holding mu-law).")
+    var forceFormat = false
+
     @Option(help: ArgumentHelp("Read the input as headerless samples of this encoding.", valueName: "encoding"))
     var rawFormat: RawEncoding?
 
@@ -63,7 +66,12 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         let targets = try output.map { path in
-            if let f = format { return OutputTarget(path: path, format: f) }
+            if let f = format {
+                if !forceFormat, let mismatch = OutputTarget.nameMismatch(path: path, format: f) {
+                    throw ConversionError.usage(mismatch + " (or give --force-format to write it anyway)")
+                }
+                return OutputTarget(path: path, format: f)
+            }
             return try OutputTarget(path: path)
         }
         var options = ConversionOptions()

@@ -263,7 +263,10 @@ struct CommandLineTests {
         // Without -y an existing output is an error, as with ffmpeg -n.
         let again = try runPromptc(["-hide_banner", "-loglevel", "error", "-nostdin", "-i", input, "-c:a", "pcm_alaw", "-f", "alaw", a])
         #expect(again.status == 1 && again.stderr.contains("already exists"))
-        #expect(try runPromptc(["-y", "-i", input, "-codec:a", "pcm_mulaw", "-f", "mulaw", "-ar", "8000", "-ac", "1", a]).status == 0)
+        #expect(try runPromptc(["-y", "-i", input, "-codec:a", "pcm_mulaw", "-f", "mulaw", "-ar", "8000", "-ac", "1", dir.appendingPathComponent("a.ulaw").path]).status == 0)
+        // mu-law into a file named .alaw: refused, naming the extension that fits.
+        let misnamed = try runPromptc(["-y", "-i", input, "-codec:a", "pcm_mulaw", "-f", "mulaw", a])
+        #expect(misnamed.status == 2 && misnamed.stderr.contains("use a.ulaw"))
         let wrong = try runPromptc(["-i", input, "-af", "volume=2", a])
         #expect(wrong.status == 2 && wrong.stderr.contains("unsupported ffmpeg option -af") && wrong.stderr.contains("-acodec"))
     }
@@ -328,9 +331,11 @@ struct FFmpegGrammarTests {
         let c = try FFmpegCommand.parse(["-i", "in.mp3", "-acodec", "pcm_alaw", "-f", "alaw", "-ac", "1", "-ar", "8000", "-vn", "out.alaw"])
         #expect(c.input == "in.mp3" && c.output == OutputTarget(path: "out.alaw", format: .alaw) && !c.overwrite)
         #expect(try FFmpegCommand.parse(["-y", "-i", "a", "-c:a", "pcm_mulaw", "-f", "mulaw", "b"]).output.format == .ulaw)
-        #expect(try FFmpegCommand.parse(["-i", "a", "-f", "s16le", "-ar", "16000", "b.raw"]).output.format == .sln16)
+        #expect(try FFmpegCommand.parse(["-i", "a", "-f", "s16le", "-ar", "16000", "b.sln16"]).output.format == .sln16)
+        #expect(throws: ConversionError.self) { try FFmpegCommand.parse(["-i", "a", "-f", "s16le", "-ar", "16000", "b.raw"]) }
         #expect(try FFmpegCommand.parse(["-i", "a", "-f", "s16le", "b.raw"]).output.format == .sln)
-        #expect(try FFmpegCommand.parse(["-i", "a", "-acodec", "pcm_s16le", "-ar", "16000", "b.wav"]).output.format == .wav16)
+        #expect(try FFmpegCommand.parse(["-i", "a", "-acodec", "pcm_s16le", "-ar", "16000", "b.wav16"]).output.format == .wav16)
+        #expect(throws: ConversionError.self) { try FFmpegCommand.parse(["-i", "a", "-acodec", "pcm_s16le", "-ar", "16000", "b.wav"]) }
         #expect(try FFmpegCommand.parse(["-i", "a", "b.ulaw"]).output.format == .ulaw)
         #expect(try FFmpegCommand.parse(["-loglevel", "quiet", "-i", "a", "-codec:a", "pcm_alaw", "-f", "alaw", "b"]).quiet)
         let raw = try FFmpegCommand.parse(["-f", "alaw", "-ar", "8000", "-i", "in.raw", "out.wav"])

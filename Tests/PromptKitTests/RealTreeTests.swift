@@ -120,6 +120,25 @@ struct RealTreeTests {
         #expect(manifest.contains("clipped"))
     }
 
+    @Test("an output's extension and its format must agree: convert --format and the ffmpeg command line refuse, naming the extension that fits", arguments: [
+        (["convert", "IN", "--format", "ulaw", "-o", "x.alaw"], "x.ulaw"),
+        (["-i", "IN", "-acodec", "pcm_mulaw", "-f", "mulaw", "x.alaw"], "x.ulaw"),
+        (["-i", "IN", "-acodec", "pcm_alaw", "-f", "alaw", "x.ulaw"], "x.alaw"),
+        (["-i", "IN", "-ar", "16000", "-f", "s16le", "b.sln"], "b.sln16"),
+        (["-i", "IN", "-ar", "8000", "-f", "wav", "a.wav16"], "a.wav"),
+        (["-i", "IN", "-ar", "16000", "-f", "wav", "b.wav"], "b.wav16"),
+    ])
+    func extensionAgrees(args: [String], fitting: String) throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let full = args.map { $0 == "IN" ? fixture("speech/speech-8k-mono.wav") : $0.contains(".") ? dir.path + "/" + $0 : $0 }
+        let r = try runPromptc(full)
+        #expect(r.status == 2 && r.stderr.contains("use \(fitting)"), "\(r.stderr)")
+        #expect(FileTree.list(dir.path).isEmpty)
+        if args[0] == "convert" {
+            #expect(try runPromptc(full + ["--force-format"]).status == 0)
+        }
+    }
+
     @Test("doctor FILE checks that file; a missing path is an error")
     func doctorOneFile() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
