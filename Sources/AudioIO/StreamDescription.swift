@@ -87,7 +87,7 @@ public struct StreamDescription: Sendable, Equatable, Codable {
     var containerText: String {
         switch container {
         case .wav: "WAV"
-        case .wavExtensible: "WAV (extensible)"
+        case .wavExtensible: "WAV with an extensible header"
         case .rf64: "RF64"
         case .w64: "W64"
         case .aiff: "AIFF"

@@ -25,6 +25,9 @@ public struct FileInfo: Sendable, Codable {
     /// For raw G.711 files: the law the content looks like, when it is not the one the
     /// extension says (wrong-law files play as loud distortion in Asterisk).
     public var lawMismatch: String?
+    /// For files named like a headerless prompt: another way the content does not fit the
+    /// name (a WAV header or an MP3 inside a raw file, frames that are not the codec's).
+    public var problem: String?
 }
 
 /// Measures files for `promptc info`.
@@ -33,12 +36,17 @@ public enum Inspector {
     public static func inspect(_ path: String, raw: RawFormat? = nil) throws -> FileInfo {
         // Long MP3 files decode on every core (bit-identical; see MP3DecodeHints.threads).
         let source = try AudioDecoder.open(path, request: DecodeRequest(raw: raw, threads: MP3DecodeHints.everyCore))
-        var lawMismatch: String?
-        // A raw G.711 file read by its extension: does the content fit the law it names?
-        if raw == nil, source.stream.container == .raw,
-           let format = PromptFormat.forExtension(AudioDecoder.fileExtension(path)),
-           case let .wrongLaw(stated, seen)? = try format.spec.problem(at: path) {
-            lawMismatch = "the content looks like \(seen.text), not \(stated.text) as the extension says"
+        var lawMismatch: String?, problem: String?
+        // A file named like a headerless prompt: does the content fit the name? (A WAV
+        // header or an MP3 inside, the other G.711 law, frames that are not GSM.)
+        if raw == nil, let format = PromptFormat.forExtension(AudioDecoder.fileExtension(path)),
+           format.spec.headerless != nil || format.spec.isLossyCodec,
+           let p = try format.spec.problem(at: path), p != .empty {
+            if case let .wrongLaw(stated, seen) = p {
+                lawMismatch = "the content looks like \(seen.text), not \(stated.text) as the extension says"
+            } else {
+                problem = p.message
+            }
         }
         let ch = source.channels
         // Clipped: at the largest value the codec holds (A-law's is 0.984 of full scale).
@@ -58,6 +66,6 @@ public enum Inspector {
                         clippedSamples: clipped,
                         leadingSilence: Double(firstLoud ?? frames) / rate,
                         trailingSilence: firstLoud == nil ? total : Double(frames - 1 - lastLoud) / rate,
-                        warnings: source.warnings.map(\.message), lawMismatch: lawMismatch)
+                        warnings: source.warnings.map(\.message), lawMismatch: lawMismatch, problem: problem)
     }
 }

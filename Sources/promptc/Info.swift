@@ -33,6 +33,7 @@ struct Info: ParsableCommand {
                     print("\(f): \(i.format), \(formatted("%.2f", i.seconds)) s, peak \(level(i.peakDBFS)) dBFS, RMS \(level(i.rmsDBFS)) dBFS, \(i.clippedSamples) clipped, silence \(formatted("%.2f", i.leadingSilence)) s lead / \(formatted("%.2f", i.trailingSilence)) s tail")
                     i.warnings.forEach { warn("\(f): \($0)") }
                     if let m = i.lawMismatch { warn("\(f): \(m)") }
+                    if let m = i.problem { warn("\(f): \(m)") }
                 }
             } catch {
                 failed = true

@@ -139,6 +139,16 @@ struct RealTreeTests {
         }
     }
 
+    @Test("info warns about a WAV header inside a raw file and describes an extensible WAV plainly")
+    func infoWarnings() throws {
+        let r = try runPromptc(["info", fixture("verify/wav-header.alaw"), fixture("formats/speech-22k-extensible.wav"), fixture("speech/speech-44k-cbr128.mp3")])
+        let out = String(decoding: r.stdout, as: UTF8.self)
+        #expect(r.stderr.contains("wav-header.alaw: has a WAV header inside a raw .alaw file"))
+        #expect(out.contains("WAV with an extensible header (24-bit PCM, 22050 Hz, 4 ch)"))
+        #expect(out.contains("MPEG-1 Layer III, CBR, 128 kbps"))
+        #expect(try Inspector.inspect(fixture("stock/en-5.gsm")).problem == nil)
+    }
+
     @Test("doctor FILE checks that file; a missing path is an error")
     func doctorOneFile() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
