@@ -83,13 +83,21 @@ struct Verify: ParsableCommand {
                 throw ConversionError.usage("\(file) is a folder, so \(other) must be one too")
             }
             if report != nil { throw ConversionError.usage("--report draws one pair; give a file, not a folder") }
-            let mine = Set(FileTree.walk(file, followingLinksOutside: true).files)
-            let theirs = Set(FileTree.walk(other, followingLinksOutside: true).files)
-            missing = theirs.subtracting(mine).sorted()
-            extra = mine.subtracting(theirs).sorted()
+            // Prompts pair by name whatever their formats (out/welcome.alaw with
+            // rec/welcome.mp3); a format the other side lacks pairs with the one it has.
+            func audio(_ dir: String) -> [String] {
+                FileTree.walk(dir, followingLinksOutside: true).files.filter { FormatRegistry.looksLikeAudio(extension: AudioDecoder.fileExtension($0)) }
+            }
+            let mine = audio(file), theirs = audio(other)
+            var theirsByName: [String: [String]] = [:]
+            for rel in theirs { theirsByName[PathName.deletingExtension(rel), default: []].append(rel) }
+            let myNames = Set(mine.map(PathName.deletingExtension))
+            missing = theirs.filter { !myNames.contains(PathName.deletingExtension($0)) }.sorted()
             var list: [VerifyResult] = []
-            for rel in mine.intersection(theirs).sorted() {
-                list.append(try Verifier.verify(file: file + "/" + rel, reference: other + "/" + rel, thresholds: t, raw: raw))
+            for rel in mine.sorted() {
+                guard let candidates = theirsByName[PathName.deletingExtension(rel)]?.sorted() else { extra.append(rel); continue }
+                let partner = candidates.first { AudioDecoder.fileExtension($0) == AudioDecoder.fileExtension(rel) } ?? candidates[0]
+                list.append(try Verifier.verify(file: file + "/" + rel, reference: other + "/" + partner, thresholds: t, raw: raw))
             }
             results = list
         } else {

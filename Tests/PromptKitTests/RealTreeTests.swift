@@ -149,6 +149,24 @@ struct RealTreeTests {
         #expect(try Inspector.inspect(fixture("stock/en-5.gsm")).problem == nil)
     }
 
+    @Test("verify folder mode pairs prompts by name across formats: out/ --source rec/ pairs welcome.alaw with welcome.mp3")
+    func verifyFoldersByName() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let rec = dir.appendingPathComponent("rec").path, out = dir.appendingPathComponent("out").path
+        try FileManager.default.createDirectory(atPath: rec + "/sales", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-44k-cbr128.mp3"), toPath: rec + "/sales/welcome.mp3")
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-16k-mono.wav"), toPath: rec + "/hold.wav")
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-8k-mono.wav"), toPath: rec + "/gone.wav")
+        try Data("notes\n".utf8).write(to: URL(fileURLWithPath: rec + "/notes.txt"))
+        #expect(try runPromptc(["batch", rec, "-o", out, "--format", "alaw,ulaw,g722", "--exclude", "gone.wav"]).status == 0)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-8k-mono.wav"), toPath: out + "/stray.wav")
+        let r = try runPromptc(["verify", out, "--source", rec])
+        let text = String(decoding: r.stdout, as: UTF8.self)
+        #expect(text.contains("6 passed, 2 failed (1 missing, 1 extra)"), "\(text)")
+        #expect(text.contains("MISSING") && text.contains("gone.wav") && text.contains("EXTRA") && text.contains("stray.wav"))
+        #expect(!text.contains("notes.txt"))
+    }
+
     @Test("doctor FILE checks that file; a missing path is an error")
     func doctorOneFile() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
