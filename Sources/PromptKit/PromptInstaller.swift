@@ -348,7 +348,7 @@ public final class PromptInstaller {
         }
         if !siblings.isEmpty {
             let list = siblings.map { PathName.lastComponent($0) }.joined(separator: ", ")
-            warnings.append(options.replace ? "removed sibling formats Asterisk might pick instead: \(list) (backed up)"
+            warnings.append(options.replace ? "\(options.dryRun ? "would remove" : "removed") sibling formats Asterisk might pick instead: \(list) (\(options.dryRun ? "kept as a backup" : "backed up"))"
                                             : "other formats of '\(p.name)' stay in \(dir): \(list); Asterisk may play them instead (use --replace to remove them)")
         }
         let millis = Int(Date().timeIntervalSince1970 * 1000)
