@@ -7,7 +7,7 @@ import PackageDescription
 //   G711      pure G.711 codec (no dependencies but its own AVX2 and AVX-512 builds)
 //   DSP       mixdown, resampler, the stage protocol of the processing chain (+ DSPAVX2)
 //   AudioIO   decoders and writers over libmpg123, libsndfile, LAME, libgsm, spandsp's G.722
-//             and bcg729 (the only place C is touched)
+//             and bcg729, loudness over libebur128 (the only place C is touched)
 //   PromptKit conversion pipeline, batch, install
 //   promptc   the command-line tool
 // The hot kernels are compiled a second time for Haswell-class CPUs (AVX2 + FMA) in
@@ -51,7 +51,8 @@ let package = Package(
         .systemLibrary(name: "CGSM", providers: [.apt(["libgsm1-dev"])]),
         .systemLibrary(name: "CSpanDSP", pkgConfig: "spandsp", providers: [.apt(["libspandsp-dev"])]),
         .systemLibrary(name: "CBcg729", pkgConfig: "libbcg729", providers: [.apt(["libbcg729-dev"])]),
-        .target(name: "AudioIO", dependencies: ["G711", "Threads", "CMPG123", "CSndFile", "CLame", "CGSM", "CSpanDSP", "CBcg729"]),
+        .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
+        .target(name: "AudioIO", dependencies: ["G711", "DSP", "Threads", "CMPG123", "CSndFile", "CLame", "CGSM", "CSpanDSP", "CBcg729", "CEbur128"]),
         .target(name: "PromptKit", dependencies: ["G711", "DSP", "AudioIO", "Threads"]),
         .executableTarget(name: "promptc", dependencies: [
             "PromptKit", "AudioIO", "DSP",

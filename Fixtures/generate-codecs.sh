@@ -43,3 +43,10 @@ cp "$sounds/it_IT_m_Carlo/vm-and.wav" stock/it-vm-and.wav
 cp "$sounds/it_IT_m_Carlo/digits/5.wav" stock/it-digits-5.wav
 cp "$sounds/ru_RU_f_IvrvoiceRU/letters/ascii62.wav" stock/ru-letters-ascii62.wav
 cp "$sounds/ru_RU_f_IvrvoiceRU/ascending-2tone.wav" stock/ru-ascending-2tone.wav
+
+# Integrated loudness (ITU-R BS.1770) by ffmpeg's ebur128 filter, independent of libebur128,
+# for the loudness meter's test.
+for f in stock/en-5.wav stock/en-auth-thankyou.wav stock/en-vm-goodbye.wav stock/fr-activated.wav stock/it-vm-and.wav \
+         speech/speech-44k-stereo.wav speech/speech-16k-mono.wav speech/speech-8k-mono.wav formats/speech-48k-24bit.wav; do
+  printf '%s %s\n' "$f" "$(ffmpeg -nostdin -hide_banner -nostats -i "$f" -af ebur128 -f null - 2>&1 | grep -A1 'Integrated loudness' | tail -1 | awk '{print $2}')"
+done > reference/loudness-ffmpeg.txt

@@ -47,6 +47,9 @@ public struct ConversionOptions: Sendable {
     public var overwrite = false
     /// Permission bits of new outputs; nil: what the umask allows of 0666.
     public var mode: mode_t?
+    /// Measures the prompt's integrated loudness (ITU-R BS.1770-4) as it converts
+    /// (``ConversionReport/loudnessLUFS``); install does, to compare it with Asterisk's own.
+    public var measureLoudness = false
     /// Adds to each `.wav`/`.wav16` the silence Asterisk's WAV reader drops from the end
     /// (half the header's size in samples), so the prompt plays in full (install does).
     public var padWAVForAsterisk = false
@@ -89,6 +92,9 @@ public struct ConversionReport: Sendable {
     public var warnings: [ConversionWarning]
     /// Samples beyond full scale after filtering (saturated in the outputs).
     public var overs: Int
+    /// Integrated loudness of the prompt (mono mix), LUFS, when measured
+    /// (``ConversionOptions/measureLoudness``) and measurable (0.4 s above -70 LUFS).
+    public var loudnessLUFS: Double?
     /// NaN or infinite input samples replaced.
     public var nonFinite: Int
     public var inputSeconds: Double { Double(inputFrames) / Double(max(inputRate, 1)) }
@@ -188,7 +194,8 @@ public enum Converter {
     }
 
     private static func run(source: AudioSource, input: String, writers: [PromptWriter], options: ConversionOptions) throws -> ConversionReport {
-        let plan = Planner.conversion(source: source, writers: writers, options: options)
+        let loudness = options.measureLoudness ? LoudnessMeter(channels: 1) : nil
+        let plan = Planner.conversion(source: source, writers: writers, options: options, meters: loudness.map { [$0] } ?? [])
         let result = try PlanExecutor.run(plan, options: PlanExecutor.Options(decodeAhead: options.decodeAhead, blockFrames: options.blockFrames))
         // An input that decodes to nothing (an Ogg cut short, a WAV whose data size is 0)
         // would make empty prompts that "play" silence: an error, and no output is written.
@@ -220,9 +227,11 @@ public enum Converter {
                                     frames: plan.branches.firstIndex { $0.rate == w.format.sampleRate }.map { result.branchFrames[$0] } ?? 0,
                                     bytes: w.bytesWritten)
         }
-        return ConversionReport(input: input, inputFormat: source.formatDescription, inputRate: source.sampleRate,
-                                inputChannels: source.channels, inputFrames: result.inputFrames, outputs: outputs,
-                                warnings: warnings, overs: overs, nonFinite: nonFinite)
+        var report = ConversionReport(input: input, inputFormat: source.formatDescription, inputRate: source.sampleRate,
+                                      inputChannels: source.channels, inputFrames: result.inputFrames, outputs: outputs,
+                                      warnings: warnings, overs: overs, nonFinite: nonFinite)
+        report.loudnessLUFS = loudness?.integratedLoudness
+        return report
     }
 }
 

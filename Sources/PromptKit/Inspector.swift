@@ -16,6 +16,8 @@ public struct FileInfo: Sendable, Codable {
     /// Peak and RMS level in dBFS (all channels); -inf is reported as -999.
     public var peakDBFS: Double
     public var rmsDBFS: Double
+    /// ITU-R BS.1770-4 integrated loudness, LUFS; nil for silence or less than 0.4 s.
+    public var loudnessLUFS: Double?
     /// Samples at or beyond the largest value the codec holds (full scale for PCM).
     public var clippedSamples: Int
     /// Silence (below -60 dBFS) at the start and the end, in seconds.
@@ -51,7 +53,8 @@ public enum Inspector {
         let ch = source.channels
         // Clipped: at the largest value the codec holds (A-law's is 0.984 of full scale).
         let meter = LevelMeter(channels: ch, clipLevel: source.stream.clipLevel, silenceLevel: 0.001)   // silence: -60 dBFS
-        let result = try PlanExecutor.run(ConversionPlan(source: source, front: [meter], branches: []),
+        let loudness = LoudnessMeter(channels: ch)
+        let result = try PlanExecutor.run(ConversionPlan(source: source, front: [meter, loudness], branches: []),
                                           options: PlanExecutor.Options(decodeAhead: false, blockFrames: 4096))
         let frames = result.inputFrames
         let m = meter.levels
@@ -63,6 +66,7 @@ public enum Inspector {
         func dB(_ v: Double) -> Double { v > 0 ? (20 * log10(v) * 100).rounded() / 100 : -999 }
         return FileInfo(path: path, format: source.formatDescription, sampleRate: source.sampleRate, channels: ch,
                         frames: frames, seconds: total, peakDBFS: dB(Double(peak)), rmsDBFS: dB(rms),
+                        loudnessLUFS: loudness.integratedLoudness.map { ($0 * 100).rounded() / 100 },
                         clippedSamples: clipped,
                         leadingSilence: Double(firstLoud ?? frames) / rate,
                         trailingSilence: firstLoud == nil ? total : Double(frames - 1 - lastLoud) / rate,

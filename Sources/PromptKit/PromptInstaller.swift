@@ -376,11 +376,20 @@ public final class PromptInstaller {
                 var c = options.conversion
                 c.overwrite = true
                 c.padWAVForAsterisk = true
+                c.measureLoudness = true
                 let (report, files) = try Converter.prepare(input: recording, outputs: writes.map { OutputTarget(path: $0.path, format: $0.format) }, options: c)
                 prepared = zip(files, writes).map { ($0, $1.path) }
                 // What convert would warn about (clipping, a truncated input, NaN) is shown and
                 // recorded; --strict makes it an error and nothing is installed.
-                let said = report.warnings.map { "\(recording): \($0.message)" }
+                var said = report.warnings.map { "\(recording): \($0.message)" }
+                // Far quieter or louder than Asterisk's own prompts: callers notice.
+                if let lufs = report.loudnessLUFS, abs(lufs - SoundsDoctor.stockLoudness) > SoundsDoctor.loudnessLimit {
+                    said.append("\(recording): " + formatted("%.1f LUFS, %.1f LU ", lufs, abs(lufs - SoundsDoctor.stockLoudness))
+                                + (lufs < SoundsDoctor.stockLoudness ? "quieter" : "louder")
+                                + formatted(" than Asterisk's own prompts (%.1f LUFS); bring the recording to about that level", SoundsDoctor.stockLoudness))
+                } else if report.loudnessLUFS == nil && report.inputSeconds >= 0.4 {
+                    said.append("\(recording): silent (nothing above -70 LUFS)")
+                }
                 if options.strict, let first = said.first {
                     throw ConversionError.failed("\(first); not installed (--strict)")
                 }

@@ -33,6 +33,14 @@ public enum SoundsDoctor {
     static let siblingLevelLimit = 1.0             // dB, PCM and G.711 pairs
     static let siblingCodecLevelLimit = 6.0        // dB, pairs with GSM, G.722 or G.729
 
+    /// The loudness of Asterisk's own prompts: Debian's stock English prompts measure a
+    /// median of -19.0 LUFS integrated (ITU-R BS.1770-4; `Scripts/stock-loudness.sh`).
+    public static let stockLoudness = -19.0
+    /// A prompt is reported when it is this far (LU) both from `stockLoudness` and from the
+    /// median of its folder. Debian's stock prompts in five languages lie within 8.6 LU
+    /// below and 11.2 LU above (a beep), so none is (README, "doctor").
+    public static let loudnessLimit = 12.0
+
     /// Audits `path`: a sounds folder (the whole tree) or one prompt file in it. Throws
     /// when the path does not exist.
     /// - Parameter reader: the user Asterisk runs as (uid, gid), to check readability.
@@ -65,7 +73,7 @@ public enum SoundsDoctor {
             return Tree(root: root, files: [rel]).fileFindings(reader: reader)
         }
         let tree = Tree(root: path, files: FileTree.walk(path, followingLinksOutside: true).files)
-        return tree.fileFindings(reader: reader) + tree.siblingFindings() + tree.lookupFindings()
+        return tree.fileFindings(reader: reader) + tree.loudnessFindings() + tree.siblingFindings() + tree.lookupFindings()
     }
 
     /// Asterisk's language form: a lower-case code of 2-3 letters, then `_` parts.
@@ -205,6 +213,30 @@ public enum SoundsDoctor {
                 if format.sampleRate == 16000, let cliff = narrowbandCliff(file) {
                     findings.append(.init(file: file, problem: formatted("its sound stops dead at 4 kHz (%.0f dB across it): 8 kHz audio in a 16 kHz file", cliff),
                                           fix: "make it from the original recording: \(reinstall(rel))"))
+                }
+            }
+            return findings
+        }
+
+        // MARK: Loudness against the folder and Asterisk's own prompts
+
+        func loudnessFindings() -> [DoctorFinding] {
+            var byFolder: [String: [(rel: String, lufs: Double)]] = [:]
+            for rel in files where problems[rel] == nil && PromptFormat.forExtension(AudioDecoder.fileExtension(rel)) != nil {
+                guard let lufs = (infos[rel] ?? nil)?.loudnessLUFS else { continue }
+                byFolder[PathName.deletingLastComponent(rel), default: []].append((rel, lufs))
+            }
+            var findings: [DoctorFinding] = []
+            for (_, members) in byFolder.sorted(by: { $0.key < $1.key }) {
+                let sorted = members.map(\.lufs).sorted()
+                let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+                for m in members.sorted(by: { $0.rel < $1.rel })
+                where abs(m.lufs - stockLoudness) > loudnessLimit && abs(m.lufs - median) > loudnessLimit {
+                    let word = m.lufs < stockLoudness ? "quieter" : "louder"
+                    findings.append(.init(file: path(m.rel),
+                                          problem: formatted("%.1f LUFS: %.1f LU ", m.lufs, abs(m.lufs - stockLoudness)) + word
+                                              + formatted(" than Asterisk's own prompts (%.1f LUFS) and %.1f LU from the rest of its folder (%.1f LUFS)", stockLoudness, abs(m.lufs - median), median),
+                                          fix: "bring the recording to about \(Int(stockLoudness)) LUFS, then \(reinstall(m.rel))"))
                 }
             }
             return findings

@@ -167,6 +167,40 @@ struct RealTreeTests {
         #expect(!text.contains("notes.txt"))
     }
 
+    @Test("loudness (ITU-R BS.1770-4, libebur128) agrees with ffmpeg's ebur128 filter within 0.1 LU")
+    func loudnessAgainstFFmpeg() throws {
+        let lines = try String(contentsOfFile: fixture("reference/loudness-ffmpeg.txt"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count >= 8)
+        for line in lines {
+            let parts = line.split(separator: " ")
+            let theirs = Double(parts[1])!
+            let ours = try Inspector.inspect(fixture(String(parts[0]))).loudnessLUFS
+            if theirs <= -70 { #expect(ours == nil, "\(parts[0]): under 0.4 s or silent") }
+            else { #expect(ours.map { abs($0 - theirs) <= 0.1 } == true, "\(parts[0]): \(String(describing: ours)) vs \(theirs)") }
+        }
+    }
+
+    @Test("a prompt far quieter than Asterisk's own and than its folder: doctor reports it, install warns")
+    func loudness() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let s = try stockTree(dir)
+        // vm-goodbye 30 dB down (about -48 LUFS), among the stock prompts at about -19.
+        let quiet = dir.appendingPathComponent("quiet.wav").path
+        try writeWAV(quiet, samples: try decodeMono(fixture("stock/en-vm-goodbye.wav")).samples.map { Int16(($0 * 32768 * 0.0316).rounded()) }, rate: 8000)
+        try FileManager.default.copyItem(atPath: quiet, toPath: s + "/en_US_f_Allison/quiet-goodbye.wav")
+        let findings = try SoundsDoctor.audit(s)
+        #expect(findings.count == 1 && findings[0].file.hasSuffix("quiet-goodbye.wav") && findings[0].problem.contains("LU quieter than Asterisk's own prompts"), "\(findings)")
+        // Install converts a 16 kHz copy (an 8 kHz 16-bit WAV would be copied as it is) and warns.
+        let quiet16 = dir.appendingPathComponent("quiet16.wav").path
+        _ = try Converter.convert(input: quiet, outputs: [OutputTarget(path: quiet16, format: .wav16)])
+        var o = InstallOptions(soundsDir: dir.appendingPathComponent("other").path); o.owner = nil
+        let done = try PromptInstaller(options: o).install([quiet16])
+        #expect(done[0].warnings.contains { $0.contains("LU quieter than Asterisk's own prompts") })
+        // The stock prompts themselves raise nothing (the stock-tree test), and a normal recording installs quietly.
+        let normal = try PromptInstaller(options: o).install([fixture("speech/speech-44k-stereo.wav")])
+        #expect(normal[0].warnings.isEmpty, "\(normal[0].warnings)")
+    }
+
     @Test("doctor FILE checks that file; a missing path is an error")
     func doctorOneFile() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }

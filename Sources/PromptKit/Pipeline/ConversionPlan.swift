@@ -80,9 +80,12 @@ enum Planner {
     }
 
     /// The plan of a conversion to prompt files.
-    static func conversion(source: AudioSource, writers: [PromptWriter], options: ConversionOptions) -> ConversionPlan {
-        plan(source: source, sinks: writers.map { ($0.format.sampleRate, WriterSink($0)) }, pick: options.channel,
-             quality: options.quality)
+    /// - Parameter meters: pass-through stages at the end of the front, which see the
+    ///   prompt's mono signal before any resampling (a loudness meter).
+    static func conversion(source: AudioSource, writers: [PromptWriter], options: ConversionOptions, meters: [AudioStage] = []) -> ConversionPlan {
+        let p = plan(source: source, sinks: writers.map { ($0.format.sampleRate, WriterSink($0)) }, pick: options.channel,
+                     quality: options.quality)
+        return meters.isEmpty ? p : ConversionPlan(source: p.source, front: p.front + meters, branches: p.branches)
     }
 
     /// A plan from the source to sinks at their rates. Stages that need the whole input
