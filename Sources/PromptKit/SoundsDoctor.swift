@@ -204,6 +204,10 @@ public enum SoundsDoctor {
                     continue
                 }
                 if i.frames == 0 { continue }
+                // A file cut short (a WAV whose header promises more than it holds), damage.
+                for w in i.warnings {
+                    findings.append(.init(file: file, problem: w, fix: reinstall(rel)))
+                }
                 if i.rmsDBFS < -60 && !isSilencePlaceholder(rel) {
                     findings.append(.init(file: file, problem: formatted("near-silent (RMS %.1f dBFS)", i.rmsDBFS), fix: reinstall(rel)))
                 } else if i.clippedSamples > max(3, i.frames / 1000) {

@@ -197,6 +197,9 @@ struct InstallTests {
         }
         try copy("verify/mulaw-as-alaw.alaw", c + "wronglaw.alaw")
         try copy("speech/speech-44k-stereo.wav", c + "stereo.wav")
+        // A .wav cut short: its header promises more than it holds.
+        _ = try Converter.convert(input: fixture("speech/speech-8k-mono.wav"), outputs: [OutputTarget(path: dir.path + "/whole.wav", format: .wav)])
+        try Data(contentsOf: URL(fileURLWithPath: dir.path + "/whole.wav")).prefix(20000).write(to: URL(fileURLWithPath: c + "cut.wav"))
         try copy("verify/wav-header.alaw", c + "header.alaw")
         try copy("reference/speech-16k-mono.ffmpeg.alaw", c + "SHOUT.ALAW")
         try copy("speech/speech-44k-cbr128.mp3", c + "song.mp3")
@@ -222,6 +225,7 @@ struct InstallTests {
         let findings = try SoundsDoctor.audit(s.path)
         func has(_ file: String, _ text: String) -> Bool { findings.contains { $0.file.hasSuffix(file) && $0.problem.contains(text) && !$0.fix.isEmpty } }
         #expect(has("both.wav", "same codec (slin)"))
+        #expect(has("cut.wav", "truncated"))
         #expect(has("loud.alaw", "clipped"))
         #expect(!findings.contains { $0.file.contains("silence/1") || $0.file.contains("nothing.gsm") }, "\(findings)")
         #expect(has("wronglaw.alaw", "looks like mu-law"))
