@@ -13,7 +13,78 @@ enum HTMLReport {
         try out.commit()
     }
 
+    /// One page for a folder: a table with a row per pair, then each pair's section.
+    /// Written pair by pair (each loaded again), so memory holds one pair at a time.
+    static func writeFolder(_ results: [VerifyResult], missing: [String], extra: [String], raw: RawFormat?, to path: String) throws {
+        let out = try OutputFile(path: path, overwrite: true)
+        do {
+            let passed = results.filter(\.passed).count
+            var top = head(title: "promptc verify: \(results.count) prompts")
+            top += "<h1 class=\"\(passed == results.count && missing.isEmpty && extra.isEmpty ? "pass" : "fail")\">\(passed) of \(results.count) passed"
+            top += missing.isEmpty && extra.isEmpty ? "" : " (\(missing.count) missing, \(extra.count) extra)"
+            top += "</h1>\n" + legend + "<table class=\"summary\">\n<tr><th>prompt</th><th>compared with</th><th>result</th><th>SNR</th><th>level</th><th>length</th><th>lag</th></tr>\n"
+            for (k, r) in results.enumerated() {
+                top += "<tr><td><a href=\"#pair-\(k)\">\(escape(r.file))</a></td><td>\(escape(r.reference))</td><td class=\"\(r.passed ? "pass" : "fail")\">\(r.passed ? "PASS" : "FAIL")</td>"
+                top += "<td>\(fixed(r.snrDB, 1)) dB</td><td>\(fixed(r.levelDifferenceDB, 2, plus: true)) dB</td><td>\(fixed(r.lengthDifferenceMs, 1, plus: true)) ms</td><td>\(fixed(Double(r.lagSamples) / 8, 3, plus: true)) ms</td></tr>\n"
+            }
+            for m in missing { top += "<tr><td colspan=\"2\">\(escape(m))</td><td class=\"fail\">MISSING</td><td colspan=\"4\">only in the reference folder</td></tr>\n" }
+            for e in extra { top += "<tr><td colspan=\"2\">\(escape(e))</td><td class=\"fail\">EXTRA</td><td colspan=\"4\">no prompt of that name in the reference folder</td></tr>\n" }
+            top += "</table>\n"
+            try out.write(Array(top.utf8))
+            for (k, r) in results.enumerated() {
+                let a = try Verifier.load(r.file, raw: raw)
+                var b = try Verifier.load(r.reference, raw: raw)
+                if let f = PromptFormat.forExtension(AudioDecoder.fileExtension(r.file)), r.referenceCodedAs != nil {
+                    b = try Verifier.codedReference(r.reference, as: f, raw: raw)
+                }
+                try out.write(Array("<section id=\"pair-\(k)\">\n\(section(r, file: a.samples, reference: b.samples, heading: "h2"))</section>\n".utf8))
+            }
+            try out.write(Array("</body>\n</html>\n".utf8))
+            try out.commit()
+        } catch {
+            out.abort()
+            throw error
+        }
+    }
+
     static func render(_ r: VerifyResult, file: [Float], reference: [Float]) -> String {
+        head(title: "promptc verify: \(r.file)") + legend + section(r, file: file, reference: reference, heading: "h1") + "</body>\n</html>\n"
+    }
+
+    static func head(title: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <title>\(escape(title))</title>
+        <style>
+        body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
+        .pass { color: #1a7f37; } .fail { color: #cf222e; }
+        table { border-collapse: collapse; } td, th { padding: 2px 12px 2px 0; text-align: left; }
+        svg { background: #fafafa; border: 1px solid #ddd; width: 100%; max-width: 1000px; height: auto; }
+        .file { stroke: #0969da; color: #0969da; } .reference { stroke: #bf8700; color: #bf8700; }
+        .note { color: #555; max-width: 60em; }
+        </style>
+        </head>
+        <body>
+
+        """
+    }
+
+    /// What the measures mean, once per page.
+    static let legend = """
+        <p class="note">How to read this: the prompt (the file) and what it is compared with (the reference) are
+        both brought to 8 kHz mono, as a caller hears them, and lined up. <b>SNR</b> (signal-to-noise ratio)
+        says how little of the file differs from the reference: two correct conversions of one recording
+        measure 30 dB or more, a different level or a wrong law far less. <b>Level</b> is the difference in
+        loudness (RMS), <b>length</b> the difference in duration, <b>lag</b> how much later the file starts.
+        A step is one quantisation level of G.711.</p>
+
+        """
+
+    /// One pair: verdict, measurements, plots with their axes, players, the data as JSON.
+    static func section(_ r: VerifyResult, file: [Float], reference: [Float], heading: String) -> String {
         // Align for display: drop the leading lag from whichever starts late.
         let a = r.lagSamples > 0 ? Array(file.dropFirst(r.lagSamples)) : file
         let b = r.lagSamples < 0 ? Array(reference.dropFirst(-r.lagSamples)) : reference
@@ -22,53 +93,53 @@ enum HTMLReport {
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let json = (try? encoder.encode(r)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let lagMs = Double(r.lagSamples) / 8
         let rows: [(String, String)] = [
             ("SNR after alignment", fixed(r.snrDB, 1) + " dB"), ("level difference", fixed(r.levelDifferenceDB, 2, plus: true) + " dB"),
-            ("length difference", fixed(r.lengthDifferenceMs, 1, plus: true) + " ms"), ("lag", "\(r.lagSamples) samples at 8 kHz"),
+            ("length difference", fixed(r.lengthDifferenceMs, 1, plus: true) + " ms"),
+            ("lag", fixed(lagMs, 3, plus: true) + " ms (" + (r.lagSamples == 0 ? "they start together" : r.lagSamples > 0 ? "the file starts later" : "the file starts earlier") + ")"),
             ("largest step difference", r.maxStepDeviation.map { "\($0)" } ?? "n/a (not the same G.711 law)"),
             ("clipped samples", "\(r.clippedInFile) in the file, \(r.clippedInReference) in the reference"),
             ("identical bytes", r.identical ? "yes" : "no"),
-        ]
+        ] + (r.referenceCodedAs.map { [("reference", "coded as \($0) first, as the file is")] } ?? [])
+        // Time axis: a tick per second (per 0.5 s for short prompts), labelled in seconds.
+        let step = seconds > 20 ? 5.0 : seconds > 4 ? 1.0 : 0.5
+        let ticks = stride(from: 0.0, through: seconds, by: step).map { t -> String in
+            let x = seconds > 0 ? t / seconds * 1000 : 0
+            return "<line x1=\"\(fixed(x, 1))\" y1=\"0\" x2=\"\(fixed(x, 1))\" y2=\"300\" stroke=\"#eee\"/><text x=\"\(fixed(x + 2, 1))\" y=\"318\" font-size=\"11\">\(fixed(t, 1)) s</text>"
+        }.joined()
+        let levelTicks = stride(from: 0, through: 100, by: 20).map { d in
+            "<line x1=\"0\" y1=\"\(d * 3)\" x2=\"1000\" y2=\"\(d * 3)\" stroke=\"#eee\"/><text x=\"1004\" y=\"\(d * 3 + 4)\" font-size=\"11\">\(-d) dB</text>"
+        }.joined()
+        let h = heading, sub = heading == "h1" ? "h2" : "h3"
         return """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <title>promptc verify: \(escape(r.file))</title>
-        <style>
-        body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
-        .pass { color: #1a7f37; } .fail { color: #cf222e; }
-        table { border-collapse: collapse; } td { padding: 2px 12px 2px 0; }
-        svg { background: #fafafa; border: 1px solid #ddd; width: 100%; max-width: 1000px; height: auto; }
-        .file { stroke: #0969da; color: #0969da; } .reference { stroke: #bf8700; color: #bf8700; }
-        </style>
-        </head>
-        <body>
-        <h1 class="\(r.passed ? "pass" : "fail")">\(r.passed ? "PASS" : "FAIL"): \(escape(r.file))</h1>
+        <\(h) class="\(r.passed ? "pass" : "fail")">\(r.passed ? "PASS" : "FAIL"): \(escape(r.file))</\(h)>
         <p>compared with <b>\(escape(r.reference))</b></p>
         <table>
         \(rows.map { "<tr><td>\($0.0)</td><td>\(escape($0.1))</td></tr>" }.joined(separator: "\n"))
         </table>
         \(r.failures.isEmpty ? "" : "<ul class=\"fail\">" + r.failures.map { "<li>\(escape($0))</li>" }.joined() + "</ul>")
-        <h2>Waveforms, aligned (\(fixed(seconds, 2)) s)</h2>
-        <p><span class="file">&#9644;</span> file (top) &nbsp; <span class="reference">&#9644;</span> reference (bottom)</p>
-        <svg id="waveforms" viewBox="0 0 1000 300" xmlns="http://www.w3.org/2000/svg">
+        <\(sub)>Waveforms, lined up (\(fixed(seconds, 2)) s)</\(sub)>
+        <p><span class="file">&#9644;</span> file (top) &nbsp; <span class="reference">&#9644;</span> reference (bottom); height: peak sample, full scale at the band's edge; time in seconds</p>
+        <svg viewBox="0 0 1050 325" xmlns="http://www.w3.org/2000/svg">
+        \(ticks)
         <line x1="0" y1="75" x2="1000" y2="75" stroke="#ccc"/><line x1="0" y1="225" x2="1000" y2="225" stroke="#ccc"/>
+        <text x="1004" y="79" font-size="11">file</text><text x="1004" y="229" font-size="11">ref.</text>
         <polyline class="file" fill="none" stroke-width="1" points="\(envelope(a, columns: 1000, top: 0, height: 150, total: max(a.count, b.count)))"/>
         <polyline class="reference" fill="none" stroke-width="1" points="\(envelope(b, columns: 1000, top: 150, height: 150, total: max(a.count, b.count)))"/>
         </svg>
-        <h2>Spectra (average, 0 to 4000 Hz, dB)</h2>
-        <svg id="spectra" viewBox="0 0 1000 300" xmlns="http://www.w3.org/2000/svg">
-        \(stride(from: 0, through: 4000, by: 1000).map { f in "<line x1=\"\(f / 4)\" y1=\"0\" x2=\"\(f / 4)\" y2=\"300\" stroke=\"#eee\"/><text x=\"\(f / 4 + 2)\" y=\"295\" font-size=\"10\">\(f) Hz</text>" }.joined())
+        <\(sub)>Spectra (average level by frequency)</\(sub)>
+        <p><span class="file">&#9644;</span> file &nbsp; <span class="reference">&#9644;</span> reference; frequency in Hz, level in dB below full scale</p>
+        <svg viewBox="0 0 1050 325" xmlns="http://www.w3.org/2000/svg">
+        \(levelTicks)
+        \(stride(from: 0, through: 4000, by: 1000).map { f in "<line x1=\"\(f / 4)\" y1=\"0\" x2=\"\(f / 4)\" y2=\"300\" stroke=\"#eee\"/><text x=\"\(f / 4 + 2)\" y=\"318\" font-size=\"11\">\(f) Hz</text>" }.joined())
         <polyline class="file" fill="none" stroke-width="1.5" points="\(spectrum(a))"/>
         <polyline class="reference" fill="none" stroke-width="1.5" points="\(spectrum(b))"/>
         </svg>
-        <h2>Listen</h2>
+        <\(sub)>Listen</\(sub)>
         <p>file: <audio controls src="data:audio/wav;base64,\(wavBase64(file))"></audio></p>
         <p>reference: <audio controls src="data:audio/wav;base64,\(wavBase64(reference))"></audio></p>
-        <script type="application/json" id="measurements">\(json.replacing("</", with: "<\\/"))</script>
-        </body>
-        </html>
+        <script type="application/json" class="measurements">\(json.replacing("</", with: "<\\/"))</script>
 
         """
     }

@@ -86,6 +86,12 @@ public enum Verifier {
         return result
     }
 
+    /// Writes one HTML page for a folder comparison: a row per pair, then each pair with
+    /// its plots and players (pairs are loaded again one at a time).
+    public static func writeFolderReport(_ results: [VerifyResult], missing: [String], extra: [String], raw: RawFormat?, to path: String) throws {
+        try HTMLReport.writeFolder(results, missing: missing, extra: extra, raw: raw, to: path)
+    }
+
     /// The reference as it sounds once coded in `format` (through a temporary file that is
     /// removed afterwards, or by a signal).
     static func codedReference(_ reference: String, as format: PromptFormat, raw: RawFormat?) throws -> PromptAudio {

@@ -82,7 +82,6 @@ struct Verify: ParsableCommand {
             guard FileManager.default.fileExists(atPath: other, isDirectory: &isDir), isDir else {
                 throw ConversionError.usage("\(file) is a folder, so \(other) must be one too")
             }
-            if report != nil { throw ConversionError.usage("--report draws one pair; give a file, not a folder") }
             // Prompts pair by name whatever their formats (out/welcome.alaw with
             // rec/welcome.mp3); a format the other side lacks pairs with the one it has.
             func audio(_ dir: String) -> [String] {
@@ -100,6 +99,7 @@ struct Verify: ParsableCommand {
                 list.append(try Verifier.verify(file: file + "/" + rel, reference: other + "/" + partner, thresholds: t, raw: raw))
             }
             results = list
+            if let page = report { try Verifier.writeFolderReport(results, missing: missing, extra: extra, raw: raw, to: page) }
         } else {
             results = [try Verifier.verify(file: file, reference: other, thresholds: t, raw: raw, report: report)]
         }

@@ -136,7 +136,7 @@ struct ReportTests {
         let polylines = html.components(separatedBy: "points=\"").dropFirst().map { $0.prefix { $0 != "\"" }.split(separator: " ").count }
         #expect(polylines == [2000, 2000, 257, 257])
         // Measurements as JSON.
-        let json = html.components(separatedBy: "<script type=\"application/json\" id=\"measurements\">")[1].components(separatedBy: "</script>")[0]
+        let json = html.components(separatedBy: "<script type=\"application/json\" class=\"measurements\">")[1].components(separatedBy: "</script>")[0]
         let m = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         #expect(abs((m?["levelDifferenceDB"] as? Double ?? 0) + 6) < 0.1 && m?["passed"] as? Bool == false)
         // Both sounds: WAV data that decodes to the prompts' 4 s at 8 kHz.
@@ -147,6 +147,30 @@ struct ReportTests {
             try Data(base64Encoded: b64)!.write(to: URL(fileURLWithPath: wav))
             let decoded = try decodeMono(wav)
             #expect(decoded.rate == 8000 && decoded.samples.count == 32000)
+        }
+        // Axes with units on both plots; lag in milliseconds; the terms explained once.
+        #expect(html.contains(">0.0 s</text>") && html.contains(">4.0 s</text>") && html.contains(">-40 dB</text>") && html.contains(">2000 Hz</text>"))
+        #expect(html.contains("+0.000 ms (they start together)") && html.contains("signal-to-noise ratio"))
+    }
+
+    @Test("folders: one page, a row per prompt with its verdict, then each pair with plots and players")
+    func folderReport() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let rec = dir.appendingPathComponent("rec").path, out = dir.appendingPathComponent("out").path
+        try FileManager.default.createDirectory(atPath: rec, withIntermediateDirectories: true)
+        for name in ["welcome", "hold"] { try FileManager.default.copyItem(atPath: fixture("speech/speech-8k-mono.wav"), toPath: rec + "/\(name).wav") }
+        #expect(try runPromptc(["batch", rec, "-o", out, "--format", "alaw,gsm"]).status == 0)
+        let page = dir.appendingPathComponent("folder.html").path
+        let r = try runPromptc(["verify", out, "--source", rec, "--report", page])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>\n") && html.contains("4 of 4 passed"))
+        #expect(html.components(separatedBy: "<tr><td><a href=\"#pair-").count - 1 == 4)
+        #expect(html.components(separatedBy: "<section id=\"pair-").count - 1 == 4)
+        #expect(html.components(separatedBy: "data:audio/wav;base64,").count - 1 == 8)
+        #expect(html.contains("coded as GSM 06.10 first"))
+        for tag in ["html", "body", "svg", "table", "section"] {
+            #expect(html.components(separatedBy: "<\(tag)").count == html.components(separatedBy: "</\(tag)>").count, "<\(tag)> balanced")
         }
     }
 }
