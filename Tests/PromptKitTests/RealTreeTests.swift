@@ -201,6 +201,16 @@ struct RealTreeTests {
         #expect(normal[0].warnings.isEmpty, "\(normal[0].warnings)")
     }
 
+    @Test("install refuses a prompt file whose content is the other law than its name says")
+    func installRefusesWrongLaw() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let wrong = dir.appendingPathComponent("menu.alaw").path
+        try FileManager.default.copyItem(atPath: fixture("verify/mulaw-as-alaw.alaw"), toPath: wrong)
+        let r = try runPromptc(["install", wrong, "--sounds-dir", dir.appendingPathComponent("sounds").path])
+        #expect(r.status != 0 && r.stderr.contains("looks like mu-law"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("sounds/en/custom/menu.alaw").path))
+    }
+
     @Test("doctor FILE checks that file; a missing path is an error")
     func doctorOneFile() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
