@@ -146,5 +146,6 @@ wav("bad/nan-inf.wav", bits=32, fmt=3, data=samples)
 EOF
 
 bash generate-codecs.sh
+bash generate-phone.sh
 
 du -sh . | cut -f1 | sed 's/^/Fixtures: /'

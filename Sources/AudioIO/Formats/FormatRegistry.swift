@@ -2,7 +2,7 @@
 /// (its reader or writer with its registry entry) plus one line here.
 public enum FormatRegistry {
     /// Inputs, in the order ties between equally strong probes are settled.
-    public static let inputs: [InputFormat] = [.mpegAudio, .sndfile, .asteriskRaw, .gsm, .g722, .g729]
+    public static let inputs: [InputFormat] = [.mpegAudio, .sndfile, .asteriskRaw, .gsm, .g722, .g729, .recognisedContainers]
 
     /// Outputs, in the order help texts list them.
     public static let outputs: [OutputFormat] = [
@@ -12,7 +12,7 @@ public enum FormatRegistry {
 
     /// Extensions of audio files promptc cannot read yet: a file named like this that does
     /// not decode is a failure in batch, not "not audio".
-    static let otherAudioExtensions: Set<String> = ["m4a", "aac", "amr", "wma"]
+    static let otherAudioExtensions: Set<String> = ["opus", "oga", "m4r", "caf"]
 
     /// Whether a file with this extension (any case) is meant to be audio.
     public static func looksLikeAudio(extension ext: String) -> Bool {
