@@ -38,6 +38,16 @@ public struct FFmpegCommand: Equatable, Sendable {
             guard let n = Int(v), n > 0 else { throw ConversionError.usage("option \(name) needs a positive whole number, not '\(v)'") }
             return n
         }
+        // A rate as ffmpeg takes it: 8000, or with a k suffix (8k, 16k, 44.1k).
+        func rateNumber(_ name: String) throws -> Int {
+            let v = try value(name)
+            let k = v.hasSuffix("k") || v.hasSuffix("K")
+            guard let d = Double(k ? String(v.dropLast()) : v), d > 0, d.isFinite, d * (k ? 1000 : 1) < 1e7,
+                  (d * (k ? 1000 : 1)).rounded() == d * (k ? 1000 : 1) else {
+                throw ConversionError.usage("option \(name) needs a rate in Hz such as 8000 or 8k, not '\(v)'")
+            }
+            return Int(d * (k ? 1000 : 1))
+        }
         while i < args.count {
             let a = args[i]
             let beforeInput = input == nil
@@ -45,7 +55,7 @@ public struct FFmpegCommand: Equatable, Sendable {
             case "-i": input = try value(a)
             case "-f": if beforeInput { inFormat = try value(a) } else { format = try value(a) }
             case "-acodec", "-c:a", "-codec:a", "-c", "-codec": codec = try value(a)
-            case "-ar": if beforeInput { inRate = try number(a) } else { rate = try number(a) }
+            case "-ar": if beforeInput { inRate = try rateNumber(a) } else { rate = try rateNumber(a) }
             case "-ac": if beforeInput { inChannels = try number(a) } else { channels = try number(a) }
             case "-y": overwrite = true
             case "-n": overwrite = false

@@ -31,6 +31,9 @@ struct Promptc: ParsableCommand {
                 let report = try Converter.convert(input: cmd.input, outputs: [cmd.output], options: options)
                 if !cmd.quiet { report.warnings.forEach { warn("\(cmd.input): \($0.message)") } }
                 Glibc.exit(0)
+            } catch let e as AudioIOError where e.kind == .exists {
+                // Name the flag of the command line in use.
+                fail(AudioIOError(.exists, e.path, "already exists (give -y to replace it, as with ffmpeg)"))
             } catch {
                 fail(error)
             }
