@@ -52,7 +52,13 @@ public struct FFmpegCommand: Equatable, Sendable {
             let a = args[i]
             let beforeInput = input == nil
             switch a {
-            case "-i": input = try value(a)
+            case "-i":
+                let next = try value(a)
+                if let first = input {
+                    throw ConversionError.usage("two inputs (-i \(first) and -i \(next)): promptc converts one input to one output; give a single -i")
+                }
+                // ffmpeg's names for standard input.
+                input = next == "pipe:" || next == "pipe:0" ? "-" : next
             case "-f": if beforeInput { inFormat = try value(a) } else { format = try value(a) }
             case "-acodec", "-c:a", "-codec:a", "-c", "-codec": codec = try value(a)
             case "-ar": if beforeInput { inRate = try rateNumber(a) } else { rate = try rateNumber(a) }
@@ -72,9 +78,10 @@ public struct FFmpegCommand: Equatable, Sendable {
             i += 1
         }
         guard let inPath = input else { throw ConversionError.usage("no input: give it with -i FILE") }
-        guard positional.count == 1, let outPath = positional.first else {
+        guard positional.count == 1, var outPath = positional.first else {
             throw ConversionError.usage(positional.isEmpty ? "no output file given" : "one output file expected, got \(positional.joined(separator: " "))")
         }
+        if outPath == "pipe:" || outPath == "pipe:1" { outPath = "-" }   // ffmpeg's names for standard output
         if let c = channels, c != 1 { throw ConversionError.usage("-ac \(c): promptc writes mono prompts only (-ac 1)") }
         if let r = rate, r != 8000 && r != 16000 { throw ConversionError.usage("-ar \(r): promptc writes 8000 or 16000 Hz prompts") }
 

@@ -333,6 +333,12 @@ struct FFmpegGrammarTests {
         #expect(try FFmpegCommand.parse(["-y", "-i", "a", "-c:a", "pcm_mulaw", "-f", "mulaw", "b"]).output.format == .ulaw)
         #expect(try FFmpegCommand.parse(["-i", "a", "-f", "s16le", "-ar", "16000", "b.sln16"]).output.format == .sln16)
         #expect(try FFmpegCommand.parse(["-i", "a", "-f", "s16le", "-ar", "16k", "b.sln16"]).output.format == .sln16)
+        // Two inputs: refused (ffmpeg would take the first without -map; promptc took the last).
+        #expect(throws: ConversionError.self) { try FFmpegCommand.parse(["-i", "a.mp3", "-i", "b.mp3", "-f", "alaw", "c.alaw"]) }
+        // pipe:0 / pipe: are standard input, pipe:1 / pipe: standard output.
+        let piped = try FFmpegCommand.parse(["-i", "pipe:0", "-f", "alaw", "pipe:1"])
+        #expect(piped.input == "-" && piped.output.path == "-" && piped.output.format == .alaw)
+        #expect(try FFmpegCommand.parse(["-i", "pipe:", "-f", "mulaw", "pipe:"]).output.path == "-")
         #expect(try FFmpegCommand.parse(["-i", "a", "-f", "alaw", "-ar", "8k", "b.alaw"]).output.format == .alaw)
         #expect(throws: ConversionError.self) { try FFmpegCommand.parse(["-i", "a", "-f", "alaw", "-ar", "8kHz", "b.alaw"]) }
         #expect(throws: ConversionError.self) { try FFmpegCommand.parse(["-i", "a", "-f", "s16le", "-ar", "16000", "b.raw"]) }
