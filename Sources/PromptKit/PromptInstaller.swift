@@ -279,7 +279,13 @@ public final class PromptInstaller {
             throw ConversionError.usage("--formats has both \(a) and \(b): Asterisk would open both for the same call and play either; keep one")
         }
         let prompts = try plan(sources)
-        for p in prompts { if let problem = PromptName.problem(p.name) { throw ConversionError.usage(problem) } }
+        for p in prompts {
+            // Say which source the bad name came from (a file found in a folder).
+            if let problem = PromptName.problem(p.name) {
+                let from = options.name == nil ? (p.recording ?? p.files.first?.path) : nil
+                throw ConversionError.usage((from.map { "\($0): " } ?? "") + problem)
+            }
+        }
         let (uid, gid) = try owner()
         // One install at a time per sounds folder: the checks, the commits and the
         // manifest update of two runs never interleave.

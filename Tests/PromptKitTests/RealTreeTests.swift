@@ -201,6 +201,17 @@ struct RealTreeTests {
         #expect(normal[0].warnings.isEmpty, "\(normal[0].warnings)")
     }
 
+    @Test("a name error in a folder install says which source file it came from")
+    func nameErrorNamesTheSource() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let src = dir.appendingPathComponent("src")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-16k-mono.wav"), toPath: src.path + "/good.wav")
+        try FileManager.default.copyItem(atPath: fixture("speech/speech-16k-mono.wav"), toPath: src.path + "/sales & support.wav")
+        let r = try runPromptc(["install", src.path, "--sounds-dir", dir.appendingPathComponent("sounds").path])
+        #expect(r.status == 2 && r.stderr.contains("sales & support.wav: "), "\(r.stderr)")
+    }
+
     @Test("install refuses a prompt file whose content is the other law than its name says")
     func installRefusesWrongLaw() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
