@@ -5,11 +5,23 @@ import FoundationEssentials
 import Glibc
 #endif
 
-/// One problem in a sounds tree, with a one-line fix.
+/// One finding in a sounds tree, with a one-line fix.
 public struct DoctorFinding: Sendable, Codable, Equatable {
+    /// A problem makes Asterisk play silence, noise or the wrong file; a note is an
+    /// inconsistency callers may notice but that plays (formats of one recording at
+    /// different gains).
+    public enum Severity: String, Sendable, Codable { case problem, note }
     public var file: String
     public var problem: String
     public var fix: String
+    public var severity: Severity = .problem
+
+    public init(file: String, problem: String, fix: String, severity: Severity = .problem) {
+        self.file = file
+        self.problem = problem
+        self.fix = fix
+        self.severity = severity
+    }
 }
 
 /// Audits an Asterisk sounds tree (or one prompt file) for what makes Asterisk play
@@ -286,9 +298,16 @@ public enum SoundsDoctor {
                         what.append(formatted("%.1f dB ", abs(dl)) + (dl > 0 ? "louder" : "quieter"))
                     }
                     if !what.isEmpty {
+                        // Another length is another recording: callers hear different words by
+                        // codec. The same length at another level is one recording at another
+                        // gain: it plays, callers may notice.
+                        let anotherRecording = abs(dt) > siblingLengthSlack + frameMs
                         findings.append(.init(file: path(m.rel),
-                                              problem: "is \(what.joined(separator: " and ")) than \(PathName.lastComponent(reference.rel)): not the same audio (another recording, or another gain); callers hear one or the other by codec",
-                                              fix: "install every format from one recording: \(reinstall(m.rel))"))
+                                              problem: "is \(what.joined(separator: " and ")) than \(PathName.lastComponent(reference.rel)): "
+                                                  + (anotherRecording ? "not the same recording; callers hear one or the other by codec"
+                                                                      : "the same length at another level; callers hear it louder or quieter by codec"),
+                                              fix: "install every format from one recording: \(reinstall(m.rel))",
+                                              severity: anotherRecording ? .problem : .note))
                     }
                 }
             }

@@ -162,9 +162,11 @@ struct Doctor: ParsableCommand {
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try e.encode(findings), as: UTF8.self))
         } else {
-            for f in findings { print("\(f.file): \(f.problem)\n    fix: \(f.fix)") }
-            print(findings.isEmpty ? "\(dir): no problems found" : "\(findings.count) problem\(findings.count == 1 ? "" : "s") found")
+            for f in findings { print("\(f.file): \(f.severity == .note ? "note: " : "")\(f.problem)\n    fix: \(f.fix)") }
+            let problems = findings.filter { $0.severity == .problem }.count, notes = findings.count - problems
+            let noteText = notes == 0 ? "" : " (\(notes) note\(notes == 1 ? "" : "s"))"
+            print(problems == 0 ? "\(dir): no problems found\(noteText)" : "\(problems) problem\(problems == 1 ? "" : "s") found\(noteText)")
         }
-        if !findings.isEmpty { throw ExitCode(1) }
+        if findings.contains(where: { $0.severity == .problem }) { throw ExitCode(1) }
     }
 }

@@ -236,7 +236,7 @@ struct InstallTests {
         #expect(has("quiet.alaw", "near-silent"))
         #expect(has("narrow.sln16", "stops dead at 4 kHz"))
         #expect(has("clip.wav", "clipped"))
-        #expect(has("en/custom/welcome.wav", "not the same audio"))
+        #expect(has("en/custom/welcome.wav", "not the same recording"))
         // The fix names the prompt's folder: pasted anywhere, it replaces that prompt.
         #expect(findings.first { $0.file.hasSuffix("wronglaw.alaw") }?.fix.contains("--sounds-dir '\(s.path)' --lang 'en' --subdir 'custom' --name 'wronglaw'") == true)
         // The language-less copy wins for callers of languages without a folder.

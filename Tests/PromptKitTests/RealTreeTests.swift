@@ -32,6 +32,17 @@ struct RealTreeTests {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
         let s = try stockTree(dir)
         #expect(try SoundsDoctor.audit(s).isEmpty)
+        // A sibling at another gain (same length) is a note, not a problem: exit 0.
+        _ = try Converter.convert(input: fixture("stock/en-vm-goodbye.wav"), outputs: [OutputTarget(path: dir.path + "/goodbye.sln", format: .sln)])
+        let quieter = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/goodbye.sln")).withUnsafeBytes { raw in
+            raw.bindMemory(to: Int16.self).map { $0 / 2 }   // 6 dB down
+        }
+        try Data(G711Law.muLaw.encode(quieter)).write(to: URL(fileURLWithPath: s + "/en_US_f_Allison/vm-goodbye.ulaw"))
+        let notes = try SoundsDoctor.audit(s)
+        #expect(notes.count == 1 && notes[0].severity == .note && notes[0].problem.contains("quieter than vm-goodbye.wav"), "\(notes)")
+        let n = try runPromptc(["doctor", s])
+        #expect(n.status == 0 && String(decoding: n.stdout, as: UTF8.self).contains("no problems found (1 note)"))
+        try FileManager.default.removeItem(atPath: s + "/en_US_f_Allison/vm-goodbye.ulaw")
         let r = try runPromptc(["doctor", s])
         #expect(r.status == 0 && String(decoding: r.stdout, as: UTF8.self).contains("no problems found"))
     }
