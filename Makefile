@@ -78,7 +78,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS  = detect decode codecs ffmpeg install-manifest batch-manifest
 FUZZFLAGS     = -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
 fuzz: deps
-	cd Fuzz && $(SWIFT) build $(FUZZFLAGS)
+	# Fuzz/ depends on the main package by path: without build-manifest caching SwiftPM sees
+	# files added to its targets (a cached plan missed them once per new file).
+	cd Fuzz && $(SWIFT) build $(FUZZFLAGS) --disable-build-manifest-caching
 	Scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # A short run of every target with a fixed seed, as part of make test (CI).
