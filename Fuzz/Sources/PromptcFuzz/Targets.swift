@@ -27,6 +27,18 @@ func write(_ bytes: UnsafeRawBufferPointer, to path: String) {
     if fd >= 0 { close(fd) }
 }
 
+/// Writes the bytes after the first to a file whose extension the first byte picks, and
+/// converts it through the real pipeline to `formats`.
+func convert(_ bytes: UnsafeRawBufferPointer, asOneOf names: [String], to formats: [PromptFormat]) {
+    guard let first = bytes.first else { return }
+    let path = scratch + "/in." + names[Int(first) % names.count]
+    write(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), to: path)
+    var o = ConversionOptions()
+    o.overwrite = true
+    o.decodeAhead = false
+    _ = try? Converter.convert(input: path, outputs: formats.map { OutputTarget(path: scratch + "/out." + $0.fileExtension, format: $0) }, options: o)
+}
+
 /// libFuzzer's driver (in the fuzzer runtime that -sanitize=fuzzer links).
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
@@ -52,23 +64,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         for ext in extensions { _ = AudioDecoder.detect(head, fileExtension: ext) }
         _ = MPEGFrameHeader.longestChain(head, atLeast: 8)
     case "decode":
-        guard size > 0 else { return 0 }
-        let path = scratch + "/in." + extensions[Int(data[0]) % extensions.count]
-        write(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), to: path)
-        var o = ConversionOptions()
-        o.overwrite = true
-        o.decodeAhead = false
-        _ = try? Converter.convert(input: path, outputs: [OutputTarget(path: scratch + "/out.alaw", format: .alaw)], options: o)
+        convert(bytes, asOneOf: extensions, to: [.alaw])
     case "codecs":
-        guard size > 0 else { return 0 }
-        let path = scratch + "/in." + codecExtensions[Int(data[0]) % codecExtensions.count]
-        write(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()), to: path)
-        var o = ConversionOptions()
-        o.overwrite = true
-        o.decodeAhead = false
-        _ = try? Converter.convert(input: path, outputs: [PromptFormat.gsm, .g722, .g729].map {
-            OutputTarget(path: scratch + "/out." + $0.fileExtension, format: $0)
-        }, options: o)
+        convert(bytes, asOneOf: codecExtensions, to: [.gsm, .g722, .g729])
     case "ffmpeg":
         let args = bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         if FFmpegCommand.matches(args) { _ = try? FFmpegCommand.parse(args) }
