@@ -7,7 +7,8 @@ import PackageDescription
 //   G711      pure G.711 codec (no dependencies but its own AVX2 and AVX-512 builds)
 //   DSP       mixdown, resampler, the stage protocol of the processing chain (+ DSPAVX2)
 //   AudioIO   decoders and writers over libmpg123, libsndfile, LAME, libgsm, spandsp's G.722
-//             and bcg729, loudness over libebur128 (the only place C is touched)
+//             and bcg729, AAC over libfaad2, AMR-NB over opencore-amrnb, Opus over libopus,
+//             loudness over libebur128 (the only place C is touched)
 //   PromptKit conversion pipeline, batch, install
 //   promptc   the command-line tool
 // The hot kernels are compiled a second time for Haswell-class CPUs (AVX2 + FMA) in
@@ -52,7 +53,10 @@ let package = Package(
         .systemLibrary(name: "CSpanDSP", pkgConfig: "spandsp", providers: [.apt(["libspandsp-dev"])]),
         .systemLibrary(name: "CBcg729", pkgConfig: "libbcg729", providers: [.apt(["libbcg729-dev"])]),
         .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
-        .target(name: "AudioIO", dependencies: ["G711", "DSP", "Threads", "CMPG123", "CSndFile", "CLame", "CGSM", "CSpanDSP", "CBcg729", "CEbur128"]),
+        .systemLibrary(name: "CFAAD", providers: [.apt(["libfaad-dev"])]),
+        .systemLibrary(name: "COpenCoreAMR", pkgConfig: "opencore-amrnb", providers: [.apt(["libopencore-amrnb-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .target(name: "AudioIO", dependencies: ["G711", "DSP", "Threads", "CMPG123", "CSndFile", "CLame", "CGSM", "CSpanDSP", "CBcg729", "CEbur128", "CFAAD", "COpenCoreAMR", "COpus"]),
         .target(name: "PromptKit", dependencies: ["G711", "DSP", "AudioIO", "Threads"]),
         .executableTarget(name: "promptc", dependencies: [
             "PromptKit", "AudioIO", "DSP",

@@ -3,7 +3,7 @@
 public enum AudioDecoder {
     /// The formats promptc reads, for error messages and `--help`.
     public static let supportedFormats =
-        "MP3 (MPEG-1/2/2.5 Layer I/II/III), WAV, RF64, W64, AIFF/AIFC, AU, CAF, FLAC, Ogg Vorbis, Opus, and headerless Asterisk prompts (.alaw .ulaw .sln ...)"
+        "MP3 (MPEG-1/2/2.5 Layer I/II/III), WAV, RF64, W64, AIFF/AIFC, AU, CAF, FLAC, Ogg Vorbis/Opus, M4A/MP4/3GP (AAC, AMR-NB), AAC (ADTS), AMR-NB, WebM/MKA (Opus), and headerless Asterisk prompts (.alaw .ulaw .gsm .g722 .sln ...)"
 
     /// Opens `path` ("-" for standard input) and returns a source of float frames.
     public static func open(_ path: String, request: DecodeRequest = DecodeRequest()) throws -> AudioSource {
@@ -14,6 +14,8 @@ public enum AudioDecoder {
         switch detect(head, fileExtension: fileExtension(path)) {
         case let .format(format, match):
             return try format.open(bytes, request: request, match: match)
+        case .text where OtherFileKind.describe(head) != nil, .unknown where OtherFileKind.describe(head) != nil:
+            throw AudioIOError(.notAudio, path, "is \(OtherFileKind.describe(head) ?? "not audio"), not audio")
         case .text:
             throw AudioIOError(.notAudio, path, "looks like text, not audio; promptc reads \(supportedFormats)")
         case .unknown:

@@ -80,6 +80,13 @@ public final class ByteSource {
         isSeekable ? Reopener(descriptorPath: "/proc/self/fd/\(fd)", path: path) : nil
     }
 
+    /// The same file with a position and buffer of its own (a demuxer reads its index
+    /// and its data at once); for seekable sources only.
+    public func reopened() throws -> ByteSource {
+        guard let reopener else { throw AudioIOError(.unreadable, path, "cannot be read from a pipe") }
+        return try reopener.open()
+    }
+
     /// See ``reopener``; valid while its source is open.
     public struct Reopener: Sendable {
         let descriptorPath: String

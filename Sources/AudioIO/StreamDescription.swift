@@ -5,10 +5,12 @@ public struct StreamDescription: Sendable, Equatable, Codable {
     /// The file's wrapping.
     public enum Container: String, Sendable, Codable {
         case wav, wavExtensible, rf64, w64, aiff, au, caf, flac, ogg, mpeg, raw, ircam, nist, voc, paf, svx, other
+        case m4a, mp4, threeGP, quickTime, adts, amr, webm, matroska
     }
     /// How the samples are coded.
     public enum Codec: String, Sendable, Codable {
         case pcm, float, alaw, ulaw, mpegLayer1, mpegLayer2, mpegLayer3, flac, vorbis, opus, gsm610, g722, g729, imaADPCM, msADPCM, other
+        case aacLC, heAAC, heAACv2, aac, amrNB
 
         /// Whether decoding costs real CPU, as opposed to unpacking samples.
         public var isCompressed: Bool { ![.pcm, .float, .alaw, .ulaw].contains(self) }
@@ -103,6 +105,14 @@ public struct StreamDescription: Sendable, Equatable, Codable {
         case .paf: "PAF"
         case .svx: "8SVX"
         case .other: "libsndfile"
+        case .m4a: "M4A"
+        case .mp4: "MP4"
+        case .threeGP: "3GP"
+        case .quickTime: "QuickTime"
+        case .adts: "ADTS"
+        case .amr: "AMR"
+        case .webm: "WebM"
+        case .matroska: "Matroska"
         }
     }
 
@@ -126,6 +136,11 @@ public struct StreamDescription: Sendable, Equatable, Codable {
         case .imaADPCM: return "IMA ADPCM"
         case .msADPCM: return "MS ADPCM"
         case .other: return "other encoding"
+        case .aacLC: return "AAC-LC"
+        case .heAAC: return "HE-AAC"
+        case .heAACv2: return "HE-AAC v2"
+        case .aac: return "AAC"
+        case .amrNB: return "AMR-NB"
         }
     }
 }

@@ -36,11 +36,6 @@ private func rmsDB(_ x: [Int16]) -> Double {
     10 * log10(x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(x.count) / (32768.0 * 32768.0))
 }
 
-private func temporaryFolder() throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptc-codec-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
-}
 
 @Suite("Asterisk's codec formats: GSM, G.722, G.729")
 struct CodecTests {
@@ -178,27 +173,3 @@ struct CodecTests {
 extension PromptProblem {
     var isNotCodecFrames: Bool { if case .notCodecFrames = self { true } else { false } }
 }
-
-@Suite("phone and browser recordings: recognised and named")
-struct RecognisedContainerTests {
-    @Test("M4A, ALAC, 3GP, ADTS AAC, AMR, WebM and Matroska are named in the error, whatever their name says", arguments: [
-        ("speech.m4a", "M4A (MPEG-4 audio) with AAC"), ("speech-alac.m4a", "M4A (MPEG-4 audio) with Apple Lossless (ALAC)"),
-        ("speech.3gp", "3GP with AAC"), ("speech.aac", "AAC (ADTS)"), ("speech.amr", "AMR (AMR-NB)"),
-        ("speech.webm", "WebM"), ("speech.mka", "Matroska (MKA/MKV)"),
-    ])
-    func named(file: String, what: String) throws {
-        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
-        // As it comes, and renamed .mp3 (an M4A was taken for an MP3 before).
-        let renamed = dir.appendingPathComponent("renamed.mp3").path
-        try FileManager.default.copyItem(atPath: fixture("phone/\(file)"), toPath: renamed)
-        for path in [fixture("phone/\(file)"), renamed] {
-            #expect {
-                _ = try AudioDecoder.open(path)
-            } throws: { e in
-                guard let e = e as? AudioIOError else { return false }
-                return e.kind == .unsupported && e.reason.hasPrefix("is \(what),")
-            }
-        }
-    }
-}
-

@@ -56,3 +56,10 @@ func snr(_ x: [Float], _ reference: [Float]) -> Double {
     }
     return 10 * log10(s / max(n, 1e-30))
 }
+
+/// A new empty folder under the system's temporary folder; the caller removes it.
+func temporaryFolder() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptc-audioio-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}

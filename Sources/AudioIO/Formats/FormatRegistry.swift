@@ -2,7 +2,7 @@
 /// (its reader or writer with its registry entry) plus one line here.
 public enum FormatRegistry {
     /// Inputs, in the order ties between equally strong probes are settled.
-    public static let inputs: [InputFormat] = [.mpegAudio, .sndfile, .asteriskRaw, .gsm, .g722, .g729, .recognisedContainers]
+    public static let inputs: [InputFormat] = [.mpegAudio, .sndfile, .asteriskRaw, .gsm, .g722, .g729, .mp4, .amr, .adts, .webm, .recognisedContainers]
 
     /// Outputs, in the order help texts list them.
     public static let outputs: [OutputFormat] = [
