@@ -75,7 +75,7 @@ test-sanitize: test-thread test-address
 # libFuzzer over the parsers and decoders (Fuzz/): FUZZ_SECONDS per target, seeds from
 # Fixtures/, corpora kept in Fuzz/.build, crashes saved in Fuzz/crashes/ (a crash fails).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS  = detect decode codecs ffmpeg install-manifest batch-manifest
+FUZZ_TARGETS  = detect decode codecs mp4 webm adts amr ffmpeg install-manifest batch-manifest
 FUZZFLAGS     = -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
 fuzz: deps
 	# Fuzz/ depends on the main package by path: without build-manifest caching SwiftPM sees

@@ -26,6 +26,10 @@ seed() { # target, corpus
         case $f in *.gsm) b=0;; *.g722) b=1;; *) b=2;; esac
         { printf "\\x0$b"; head -c 20000 "$f"; } > "$c/seed-$i"; i=$((i + 1))
       done ;;
+    mp4) for f in Fixtures/phone/*.m4a Fixtures/phone/*.3gp Fixtures/phone/*.mp4 Fixtures/bad/mp4-*; do cp "$f" "$c/seed-$i"; i=$((i + 1)); done ;;
+    webm) for f in Fixtures/phone/*.webm Fixtures/phone/*.mka Fixtures/bad/webm-*; do cp "$f" "$c/seed-$i"; i=$((i + 1)); done ;;
+    adts) for f in Fixtures/phone/*.aac Fixtures/bad/adts-*; do cp "$f" "$c/seed-$i"; i=$((i + 1)); done ;;
+    amr) for f in Fixtures/phone/*.amr Fixtures/bad/amr-*; do cp "$f" "$c/seed-$i"; i=$((i + 1)); done ;;
     ffmpeg)
       printf -- '-i\0in.mp3\0-acodec\0pcm_alaw\0-f\0alaw\0-ac\0001\0-ar\0008000\0-vn\0out.alaw' > "$c/seed-0"
       printf -- '-f\0alaw\0-ar\0008000\0-i\0in.raw\0-y\0out.wav' > "$c/seed-1" ;;

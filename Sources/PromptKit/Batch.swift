@@ -25,7 +25,7 @@ public struct BatchOptions: Sendable {
     /// What must match for an existing output to count as up to date.
     var fingerprint: String {
         let c = conversion
-        return "promptc-1|\(c.channel.map(String.init) ?? "mean")|\(c.quality.passbandEdge)/\(c.quality.stopbandEdge)/\(c.quality.attenuationDB)|fast=\(c.mp3FastPath)|strict=\(c.strict)"
+        return "promptc-1|\(c.channel.map(String.init) ?? "mean")|\(c.quality.passbandEdge)/\(c.quality.stopbandEdge)/\(c.quality.attenuationDB)|fast=\(c.decoderFastPath)|strict=\(c.strict)"
     }
 }
 
@@ -154,7 +154,7 @@ public final class BatchConverter: Sendable {
         for (path, js) in writers.sorted(by: { $0.key < $1.key }) where js.count > 1 {
             for j in js {
                 items.append(BatchItemReport(source: j.path, status: .conflict, outputs: [path], warnings: [],
-                                             error: "\(js.map(\.path).joined(separator: " and ")) would both write \(path); nothing was written for them",
+                                             error: "\(js.map(\.path).joined(separator: " and ")) would \(js.count == 2 ? "both" : "all") write \(path); nothing was written for them",
                                              seconds: 0))
             }
         }

@@ -58,8 +58,8 @@ public struct ConversionOptions: Sendable {
     /// Resampler quality.
     public var quality: ResamplerQuality = .telephone
     /// Let decoders mix to mono and decode at a reduced rate when every output is 8 kHz
-    /// (MP3's fast path: measured to change nothing audible; see README).
-    public var mp3FastPath = true
+    /// (MP3 by reduced-rate synthesis, Opus at 12 kHz: measured to change nothing audible; see README).
+    public var decoderFastPath = true
     /// For the measurement of decoder shortcuts (`make figures`): what the fast path asks
     /// for instead of mono at the resampler's lowest useful rate.
     var fastPathOverride: (monoWanted: Bool, lowestUsefulRate: Int?)?
@@ -160,7 +160,7 @@ public enum Converter {
         }
         let narrowbandOnly = outputs.allSatisfy { $0.format.sampleRate == 8000 }
         var request = DecodeRequest(raw: options.raw)
-        if options.mp3FastPath && narrowbandOnly && options.channel == nil {
+        if options.decoderFastPath && narrowbandOnly && options.channel == nil {
             request.monoWanted = options.fastPathOverride?.monoWanted ?? true
             request.lowestUsefulRate = options.fastPathOverride.map { $0.lowestUsefulRate }
                 ?? PolyphaseResampler.lowestUsefulInputRate(outputRate: 8000)

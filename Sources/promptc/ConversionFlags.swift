@@ -26,7 +26,7 @@ struct ConversionFlags: ParsableArguments {
     func apply(to options: inout ConversionOptions) {
         options.channel = channel
         options.strict = strict
-        options.mp3FastPath = !noFastPath
+        options.decoderFastPath = !noFastPath
         options.mode = mode.flatMap { try? parseMode($0) }
     }
 }

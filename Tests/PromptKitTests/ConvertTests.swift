@@ -137,7 +137,7 @@ struct ConvertTests {
     func fastPath(mp3: String, original: String?) throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
         func convert(_ fast: Bool, _ ext: String) throws -> [Float] {
-            var o = ConversionOptions(); o.mp3FastPath = fast
+            var o = ConversionOptions(); o.decoderFastPath = fast
             let out = dir.appendingPathComponent("\(fast)-\(UUID().uuidString).\(ext)").path
             _ = try Converter.convert(input: fixture(mp3), outputs: [try OutputTarget(path: out)], options: o)
             return try decodeMono(out).samples

@@ -14,7 +14,7 @@ struct FastPathVariants {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
         for mp3 in ["music/music-44k-cbr128.mp3", "speech/speech-44k-cbr128.mp3", "speech/speech-48k-abr.mp3", "sample/welcome.mp3"] {
             func convert(_ fast: Bool, _ hints: (Bool, Int?), _ ext: String) throws -> [Float] {
-                var o = ConversionOptions(); o.mp3FastPath = fast; o.fastPathOverride = hints
+                var o = ConversionOptions(); o.decoderFastPath = fast; o.fastPathOverride = hints
                 let out = dir.appendingPathComponent("\(UUID().uuidString).\(ext)").path
                 _ = try Converter.convert(input: fixture(mp3), outputs: [try OutputTarget(path: out)], options: o)
                 return try decodeMono(out).samples

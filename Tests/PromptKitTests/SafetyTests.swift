@@ -109,7 +109,7 @@ struct SafetyTests {
         let mp3 = dir.appendingPathComponent("joined.mp3").path
         try joined.write(to: URL(fileURLWithPath: mp3))
         for fast in [true, false] {
-            var o = ConversionOptions(); o.mp3FastPath = fast; o.overwrite = true
+            var o = ConversionOptions(); o.decoderFastPath = fast; o.overwrite = true
             #expect {
                 _ = try Converter.convert(input: mp3, outputs: [OutputTarget(path: dir.appendingPathComponent("o.alaw").path, format: .alaw)], options: o)
             } throws: { ($0 as? AudioIOError)?.kind == .formatChange }

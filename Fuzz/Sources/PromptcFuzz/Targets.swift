@@ -4,6 +4,8 @@
 //              extension: the first byte picks the file name's extension)
 //   codecs     the GSM, G.722 and G.729 readers (the first byte picks the extension), and
 //              their encoders on whatever those decode to
+//   mp4 webm adts amr   one demuxer or framer each (ISO BMFF, EBML, ADTS, AMR storage),
+//              opened and decoded to the end as a file of that kind
 //   ffmpeg     the ffmpeg command-line grammar (the bytes as NUL-separated arguments)
 //   install-manifest / batch-manifest   the manifest and journal readers
 #if canImport(Glibc)
@@ -39,6 +41,16 @@ func convert(_ bytes: UnsafeRawBufferPointer, asOneOf names: [String], to format
     _ = try? Converter.convert(input: path, outputs: formats.map { OutputTarget(path: scratch + "/out." + $0.fileExtension, format: $0) }, options: o)
 }
 
+/// Writes the bytes to a file with this extension, opens it with the format detected and
+/// reads every frame.
+func decodeAll(_ bytes: UnsafeRawBufferPointer, as ext: String) {
+    let path = scratch + "/in." + ext
+    write(bytes, to: path)
+    guard let source = try? AudioDecoder.open(path) else { return }
+    var buffer = [Float](repeating: 0, count: 4096 * source.channels)
+    while let n = try? buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0.baseAddress!, frames: 4096) }), n > 0 {}
+}
+
 /// libFuzzer's driver (in the fuzzer runtime that -sanitize=fuzzer links).
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
@@ -67,6 +79,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         convert(bytes, asOneOf: extensions, to: [.alaw])
     case "codecs":
         convert(bytes, asOneOf: codecExtensions, to: [.gsm, .g722, .g729])
+    case "mp4": decodeAll(bytes, as: "m4a")
+    case "webm": decodeAll(bytes, as: "webm")
+    case "adts": decodeAll(bytes, as: "aac")
+    case "amr": decodeAll(bytes, as: "amr")
     case "ffmpeg":
         let args = bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         if FFmpegCommand.matches(args) { _ = try? FFmpegCommand.parse(args) }
@@ -82,7 +98,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         write(UnsafeRawBufferPointer(rebasing: bytes.dropFirst(size / 2)), to: scratch + "/.promptc-journal")
         _ = try? BatchManifest.load(scratch)
     default:
-        fatalError("PROMPTC_FUZZ_TARGET must be detect, decode, ffmpeg, install-manifest or batch-manifest")
+        fatalError("PROMPTC_FUZZ_TARGET must be detect, decode, codecs, mp4, webm, adts, amr, ffmpeg, install-manifest or batch-manifest")
     }
     return 0
 }
