@@ -80,6 +80,8 @@ wr('bad/mp4-no-esds.m4a', b)                                                 # A
 b = m4a[:]; mdia = find(b, 'mdia'); size = struct.unpack('>I', b[mdia:mdia + 4])[0]
 b[mdia + 8:mdia + 16] = struct.pack('>I4s', size - 8, b'mdia')               # mdia holding a box of its own size...
 wr('bad/mp4-self-nesting.m4a', b)
+b = m4a[:]; stbl = find(b, 'stbl'); b[stbl:stbl + 4] = b'\0\0\0\0'
+wr('bad/mp4-zero-size-box.m4a', b)                                           # size 0: "to the end" inside moov
 b = m4a[:]; mdhd = find(b, 'mdhd'); b[mdhd + 20:mdhd + 24] = b'\0\0\0\0'
 wr('bad/mp4-zero-timescale.m4a', b)
 amr = rd('phone/speech.amr'); sizes = [12, 13, 15, 17, 19, 20, 26, 31, 5, 0, 0, 0, 0, 0, 0, 0]

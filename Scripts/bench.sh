@@ -34,6 +34,18 @@ make_inputs() {
 make_inputs 3
 make_inputs 30
 
+# Phone and browser recordings of the 30-minute speech: M4A with AAC-LC at 128 kbit/s
+# stereo and at 48 kbit/s mono (what phone voice recorders save; HE-AAC, which the issue
+# also names, has no encoder in Debian 12), AMR-NB at 12.2 kbit/s, WebM with Opus.
+make_phone_inputs() {
+  local wav=$data/speech-30min-44k-stereo.wav
+  [ -s "$data/speech-30min-aac128.m4a" ] || ffmpeg -loglevel error -y -i "$wav" -c:a aac -b:a 128k "$data/speech-30min-aac128.m4a"
+  [ -s "$data/speech-30min-aac48.m4a" ] || ffmpeg -loglevel error -y -i "$wav" -ac 1 -c:a aac -b:a 48k "$data/speech-30min-aac48.m4a"
+  [ -s "$data/speech-30min.amr" ] || { sox "$wav" -r 8000 -c 1 -C 7 "$data/tmp.amr-nb" && mv "$data/tmp.amr-nb" "$data/speech-30min.amr"; }
+  [ -s "$data/speech-30min.webm" ] || ffmpeg -loglevel error -y -i "$wav" -ac 1 -c:a libopus -b:a 32k "$data/speech-30min.webm"
+}
+make_phone_inputs
+
 
 compare() { # title, then pairs of "label|command"
   local title=$1; shift
@@ -84,6 +96,12 @@ compare "30-minute 128 kbps stereo MP3 to .g722 (16 kHz)" \
 compare "30-minute 128 kbps stereo MP3 to .g729 (ffmpeg offers no G.729 encoder; promptc's .alaw for scale)" \
   "promptc convert to .g729|$bin convert $mp330 -o $out/p.g729 -y" \
   "promptc convert to .alaw|$bin convert $mp330 -o $out/p.alaw -y"
+for f in aac128.m4a aac48.m4a amr webm; do
+  in=$data/speech-30min-$f
+  compare "30-minute $(case $f in aac128.m4a) echo "M4A (AAC-LC 128 kbit/s stereo)";; aac48.m4a) echo "M4A (AAC-LC 48 kbit/s mono)";; amr) echo "AMR-NB (12.2 kbit/s)";; webm) echo "WebM (Opus 32 kbit/s)";; esac) to .alaw" \
+    "promptc convert|$bin convert $in -o $out/p.alaw -y" \
+    "ffmpeg command|ffmpeg -y -loglevel error -i $in -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn $out/f.alaw"
+done
 kernels=$("$bin" --version | sed -n 's/.*SIMD kernels: \([a-z0-9]*\).*/\1/p')
 compare "30-minute WAV: promptc's $kernels kernels (picked for this CPU) vs the portable baseline" \
   "promptc convert ($kernels)|$bin convert $wav30 -o $out/p.alaw -y" \
@@ -104,6 +122,11 @@ for m in 3 30; do
     kb=$( { /usr/bin/time -f %M "$bin" convert "$f" -o "$out/m.alaw" -y >/dev/null; } 2>&1 | tail -1)
     printf '  %-34s %6.1f MB\n' "$(basename "$f")" "$(echo "$kb / 1024" | bc -l)"
   done
+done
+for f in Fixtures/phone/speech.m4a "$data/speech-30min-aac128.m4a" Fixtures/phone/speech.amr "$data/speech-30min.amr" \
+         Fixtures/phone/speech.webm "$data/speech-30min.webm"; do
+  kb=$( { /usr/bin/time -f %M "$bin" convert "$f" -o "$out/m.alaw" -y >/dev/null; } 2>&1 | tail -1)
+  printf '  %-34s %6.1f MB\n' "$(basename "$f")" "$(echo "$kb / 1024" | bc -l)"
 done
 
 # Batch: 50 speech MP3s of 20 to 60 s each.

@@ -12,7 +12,7 @@ struct ConversionFlags: ParsableArguments {
     @Flag(help: "Fail on a truncated input instead of converting what decodes and warning.")
     var strict = false
 
-    @Flag(help: "Decode MP3 at full rate and stereo even when a faster path would do.")
+    @Flag(help: "Decode at full rate and in stereo even when a faster path would do (MP3 synthesized at a quarter of the rate, Opus decoded at 12 kHz, for 8 kHz outputs).")
     var noFastPath = false
 
     @Option(help: ArgumentHelp("Permission bits of new files, in octal (default: 0666 less the umask).", valueName: "octal"))

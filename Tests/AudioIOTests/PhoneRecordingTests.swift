@@ -109,7 +109,7 @@ struct PhoneRecordingTests {
         ("mp4-no-moov.m4a", AudioIOError.Kind?.some(.corrupt)), ("mp4-huge-count.m4a", .corrupt), ("mp4-offset-outside.m4a", .corrupt),
         ("mp4-small-box.m4a", .corrupt), ("mp4-no-esds.m4a", .corrupt), ("mp4-zero-timescale.m4a", .corrupt),
         ("mp4-self-nesting.m4a", .notAudio), ("webm-huge-block.webm", .corrupt), ("webm-no-opushead.webm", .corrupt),
-        ("mp4-truncated.m4a", nil), ("mp4-box-overflow.m4a", nil), ("amr-truncated.amr", nil), ("adts-truncated.aac", nil),
+        ("mp4-truncated.m4a", nil), ("mp4-box-overflow.m4a", nil), ("mp4-zero-size-box.m4a", nil), ("mp4-fuzz-stts-overflow.m4a", .corrupt), ("amr-truncated.amr", nil), ("adts-truncated.aac", nil),
         ("adts-damaged.aac", nil), ("webm-truncated.webm", nil),
     ])
     func damaged(file: String, error: AudioIOError.Kind?) throws {

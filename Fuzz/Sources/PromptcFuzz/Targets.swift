@@ -19,7 +19,7 @@ let scratch: String = {
     var template = Array("/tmp/promptc-fuzz-XXXXXX".utf8CString)
     return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
 }()
-let extensions = ["bin", "mp3", "wav", "alaw", "ulaw", "sln", "sln16", "flac", "ogg", "gsm", "g722", "g729"]
+let extensions = ["bin", "mp3", "wav", "alaw", "ulaw", "sln", "sln16", "flac", "ogg", "gsm", "g722", "g729", "m4a", "webm", "aac", "amr"]
 let codecExtensions = ["gsm", "g722", "g729"]
 
 /// Writes the bytes to a file in the scratch folder.

@@ -251,7 +251,10 @@ final class MP4Demuxer: PacketReader {
             let c = try TableCursor(reader: reader, offset: stts.payload + 8, end: stts.end, count: n, entryBytes: 8, name: "stts")
             while let e = try c.next() {
                 let a = Array(e)
-                total += Int64(be32(a, 0)) * Int64(be32(a, 4))
+                // Saturates: hostile tables may claim more than 2^63 units in all.
+                let (units, big) = Int64(be32(a, 0)).multipliedReportingOverflow(by: Int64(be32(a, 4)))
+                let (sum, overflow) = total.addingReportingOverflow(units)
+                total = big || overflow ? .max : sum
             }
         }
         var timing = StreamTiming(timescale: timescale, skip: 0, length: total)
@@ -259,8 +262,8 @@ final class MP4Demuxer: PacketReader {
             let e = try reader.payload(elst)
             if let edit = MP4Demuxer.firstEdit(e) {
                 timing.skip = max(0, edit.mediaTime)
-                let length = Int64((Double(edit.duration) * Double(timescale) / Double(movieTimescale)).rounded())
-                timing.length = min(length, max(0, total - timing.skip))
+                let length = (Double(edit.duration) * Double(timescale) / Double(movieTimescale)).rounded()
+                timing.length = min(length < 9e18 ? Int64(length) : .max, max(0, total - timing.skip))
             }
         } else if let smpb = try MP4Demuxer.iTunSMPB(reader, moovChildren) {
             timing.skip = smpb.priming

@@ -30,8 +30,10 @@ struct StreamTiming: Equatable {
     /// `units` of this timing as frames at `rate`, rounded to the nearest.
     func frames(_ units: Int64, at rate: Int) -> Int {
         guard timescale > 0 else { return 0 }
-        let (q, r) = units.multipliedReportingOverflow(by: Int64(rate))
-        return r ? Int(units / Int64(timescale) * Int64(rate)) : Int((q + Int64(timescale) / 2) / Int64(timescale))
+        let (q, overflow) = units.multipliedReportingOverflow(by: Int64(rate))
+        if !overflow, q <= Int64.max - Int64(timescale) { return Int((q + Int64(timescale) / 2) / Int64(timescale)) }
+        // Only hostile files get here: clamp far beyond any real recording.
+        return Int(min(Double(units) * Double(rate) / Double(timescale), 1e15))
     }
 }
 

@@ -12,7 +12,7 @@ public enum FormatRegistry {
 
     /// Extensions of audio files promptc cannot read yet: a file named like this that does
     /// not decode is a failure in batch, not "not audio".
-    static let otherAudioExtensions: Set<String> = ["opus", "oga", "m4r", "caf"]
+    static let otherAudioExtensions: Set<String> = ["opus", "oga", "caf"]
 
     /// Whether a file with this extension (any case) is meant to be audio.
     public static func looksLikeAudio(extension ext: String) -> Bool {

@@ -3,7 +3,7 @@ extension InputFormat {
     /// save): the first audio track, AAC or AMR-NB. The index may sit at the end of the
     /// file, so a pipe is spooled first.
     public static let mp4 = InputFormat(
-        name: "MP4/M4A/3GP (AAC, AMR-NB)", extensions: ["m4a", "mp4", "3gp", "3g2", "mov", "m4b"], needsSeeking: true,
+        name: "MP4/M4A/3GP (AAC, AMR-NB)", extensions: ["m4a", "mp4", "3gp", "3g2", "mov", "m4b", "m4r"], needsSeeking: true,
         probe: { head, ext in
             guard head.count >= 12 else { return nil }
             let type = String(head[4..<8].map { Character(Unicode.Scalar($0)) })
