@@ -56,6 +56,56 @@ for f in speech.m4a speech.3gp speech.webm; do
   ffmpeg -loglevel error -y "${dec[@]}" -i "phone/$f" -ac 1 -c:a flac -fflags +bitexact "phone/$f.ffmpeg.flac"
 done
 
+# The other ways an MP4 can say what the encoder never defined: the speech.m4a index
+# rewritten (its moov is at the end, so no chunk offset moves) with 64-bit chunk offsets
+# (co64) and 16-bit sample sizes (stz2); and with iTunes' gapless tag (iTunSMPB) in place
+# of the edit list.
+python3 - <<'PY'
+import struct
+CONTAINERS = {b'moov', b'trak', b'mdia', b'minf', b'stbl', b'edts', b'udta', b'dinf'}
+def parse(b, s, e):
+    out, i = [], s
+    while i < e:
+        size, t = struct.unpack('>I4s', b[i:i + 8])
+        out.append([t, parse(b, i + 8, i + size) if t in CONTAINERS else b[i + 8:i + size]])
+        i += size
+    return out
+def build(nodes):
+    out = b''
+    for t, v in nodes:
+        payload = build(v) if isinstance(v, list) else v
+        out += struct.pack('>I4s', 8 + len(payload), t) + payload
+    return out
+def find(nodes, t):
+    for n in nodes:
+        if n[0] == t: return n
+        if isinstance(n[1], list):
+            r = find(n[1], t)
+            if r: return r
+b = open('phone/speech.m4a', 'rb').read()
+m = b.index(b'moov') - 4
+def variant(name, edit):
+    tree = parse(b, m, len(b))
+    edit(tree)
+    open(name, 'wb').write(b[:m] + build(tree))
+def wide(tree):
+    stco = find(tree, b'stco'); n = struct.unpack('>I', stco[1][4:8])[0]
+    offsets = struct.unpack('>%dI' % n, stco[1][8:8 + 4 * n])
+    stco[0], stco[1] = b'co64', stco[1][:8] + struct.pack('>%dQ' % n, *offsets)
+    stsz = find(tree, b'stsz'); count = struct.unpack('>I', stsz[1][8:12])[0]
+    sizes = struct.unpack('>%dI' % count, stsz[1][12:12 + 4 * count])
+    stsz[0], stsz[1] = b'stz2', b'\0' * 4 + b'\0\0\0\x10' + struct.pack('>I', count) + struct.pack('>%dH' % count, *sizes)
+variant('phone/speech-co64-stz2.m4a', wide)
+def smpb(tree):
+    find(tree, b'edts')[0] = b'free'
+    text = b' 00000000 00000400 00000000 000000000002B110 00000000 00000000'
+    item = build([[b'mean', b'\0' * 4 + b'com.apple.iTunes'], [b'name', b'\0' * 4 + b'iTunSMPB'], [b'data', struct.pack('>II', 1, 0) + text]])
+    ilst = build([[b'----', item]])
+    tree[0][1] = [n for n in tree[0][1] if n[0] != b'udta']
+    tree[0][1].append([b'udta', [[b'meta', b'\0' * 4 + build([[b'hdlr', b'\0' * 8 + b'mdirappl' + b'\0' * 9], [b'ilst', ilst]])]]])
+variant('phone/speech-itunsmpb.m4a', smpb)
+PY
+
 # Damaged and hostile files, each made from a good one by a small edit.
 python3 - <<'PY'
 import struct

@@ -2,6 +2,7 @@
 # Times promptc against the tools admins use today, side by side, and prints medians
 # and ratios. Inputs are generated here (cached in .build/bench-data, never committed).
 # Usage: Scripts/bench.sh [runs]    (make bench runs it after the package benchmarks)
+# BENCH_MATCH=text runs only the comparisons whose title contains the text.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -49,6 +50,8 @@ make_phone_inputs
 
 compare() { # title, then pairs of "label|command"
   local title=$1; shift
+  # BENCH_MATCH=text runs only the comparisons whose title contains it (e.g. "M4A").
+  [[ -z ${BENCH_MATCH:-} || $title == *"$BENCH_MATCH"* ]] || return 0
   echo
   echo "## $title (median of $runs interleaved rounds)"
   python3 - "$runs" "$@" <<'EOF'

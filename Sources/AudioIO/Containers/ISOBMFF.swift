@@ -370,12 +370,18 @@ final class MP4Demuxer: PacketReader {
     /// iTunes' gapless tag (`moov/udta/meta/ilst/----` named iTunSMPB): priming, padding
     /// and the original length, in hexadecimal.
     static func iTunSMPB(_ reader: BoxReader, _ moov: [BoxHeader]) throws -> (priming: Int64, length: Int64)? {
-        guard let udta = moov.first(where: { $0.type == "udta" }),
-              let meta = try reader.children(udta.payload, udta.end).first(where: { $0.type == "meta" }) else { return nil }
-        // MP4's meta is a full box (4 bytes of version and flags), QuickTime's is not.
-        let head = try reader.read(at: meta.payload, count: 4) ?? []
-        let start = head == [0, 0, 0, 0] ? meta.payload + 4 : meta.payload
-        guard let ilst = try reader.children(start, meta.end).first(where: { $0.type == "ilst" }) else { return nil }
+        for udta in moov where udta.type == "udta" {
+            guard let meta = try reader.children(udta.payload, udta.end).first(where: { $0.type == "meta" }) else { continue }
+            // MP4's meta is a full box (4 bytes of version and flags), QuickTime's is not.
+            let head = try reader.read(at: meta.payload, count: 4) ?? []
+            let start = head == [0, 0, 0, 0] ? meta.payload + 4 : meta.payload
+            guard let ilst = try reader.children(start, meta.end).first(where: { $0.type == "ilst" }) else { continue }
+            if let found = try smpbItem(reader, ilst) { return found }
+        }
+        return nil
+    }
+
+    private static func smpbItem(_ reader: BoxReader, _ ilst: BoxHeader) throws -> (priming: Int64, length: Int64)? {
         for item in try reader.children(ilst.payload, ilst.end) where item.type == "----" {
             let parts = try reader.children(item.payload, item.end)
             guard let name = parts.first(where: { $0.type == "name" }),
