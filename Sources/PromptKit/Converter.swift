@@ -55,6 +55,9 @@ public struct ConversionOptions: Sendable {
     public var padWAVForAsterisk = false
     /// Make a truncated input an error instead of a warning.
     public var strict = false
+    /// The corner of a high-pass filter against rumble and DC (``HighPassFilter``), in
+    /// hertz; nil leaves the signal untouched.
+    public var highpass: Double?
     /// Resampler quality.
     public var quality: ResamplerQuality = .telephone
     /// Let decoders mix to mono and decode at a reduced rate when every output is 8 kHz

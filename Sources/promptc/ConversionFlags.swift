@@ -15,12 +15,16 @@ struct ConversionFlags: ParsableArguments {
     @Flag(help: "Decode at full rate and in stereo even when a faster path would do (MP3 synthesized at a quarter of the rate, Opus decoded at 12 kHz, for 8 kHz outputs).")
     var noFastPath = false
 
+    @Option(help: ArgumentHelp("Remove rumble, handling noise and DC below this frequency: a 4th-order Butterworth high-pass, -3 dB at the corner, flat from 3 times it (--highpass alone: 100 Hz).", valueName: "hz"))
+    var highpass: Double?
+
     @Option(help: ArgumentHelp("Permission bits of new files, in octal (default: 0666 less the umask).", valueName: "octal"))
     var mode: String?
 
     func validate() throws {
         if let c = channel, c < 1 { throw ValidationError("--channel counts from 1 (1 = left).") }
         if let m = mode { _ = try parseMode(m) }
+        if let h = highpass, !(h >= 10 && h <= 1000) { throw ValidationError("--highpass takes a corner between 10 and 1000 Hz; \(h) is not.") }
     }
 
     func apply(to options: inout ConversionOptions) {
@@ -28,6 +32,7 @@ struct ConversionFlags: ParsableArguments {
         options.strict = strict
         options.decoderFastPath = !noFastPath
         options.mode = mode.flatMap { try? parseMode($0) }
+        options.highpass = highpass
     }
 }
 

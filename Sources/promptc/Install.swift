@@ -72,7 +72,13 @@ struct Install: ParsableCommand {
     @Option(help: ArgumentHelp("Permission bits of the installed files, in octal; Asterisk must be able to read them.", valueName: "octal"))
     var mode = "0644"
 
-    func validate() throws { _ = try parseMode(mode) }
+    @Option(help: ArgumentHelp("Remove rumble, handling noise and DC below this frequency, as for convert (--highpass alone: 100 Hz).", valueName: "hz"))
+    var highpass: Double?
+
+    func validate() throws {
+        _ = try parseMode(mode)
+        if let h = highpass, !(h >= 10 && h <= 1000) { throw ValidationError("--highpass takes a corner between 10 and 1000 Hz; \(h) is not.") }
+    }
 
     func run() throws {
         var o = InstallOptions(soundsDir: try location.resolved())
@@ -86,6 +92,7 @@ struct Install: ParsableCommand {
         o.replace = replace
         o.dryRun = dryRun
         o.strict = strict
+        o.conversion.highpass = highpass
         let installer = PromptInstaller(options: o)
         let done = try installer.install(sources)
         var err = StandardError()

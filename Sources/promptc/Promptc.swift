@@ -39,7 +39,7 @@ struct Promptc: ParsableCommand {
             }
         }
         do {
-            var command = try parseAsRoot(args)
+            var command = try parseAsRoot(OptionalValues.expand(args))
             try command.run()
         } catch let e as AudioIOError {
             // verify promises exit 2 for read errors (1 means "something failed the checks").

@@ -98,3 +98,60 @@ struct PhoneRecordingEndToEndTests {
         #expect(fast >= full - 0.1)
     }
 }
+
+@Suite("--highpass: rumble and DC removed, speech kept")
+struct HighPassEndToEndTests {
+    /// A 1 kHz tone (speech band) over 30 Hz rumble and a DC offset, at 16 kHz.
+    static func rumble(_ path: String) throws {
+        let rate = 16000.0
+        let x = (0..<32000).map { i -> Float in
+            let t = Double(i) / rate
+            return Float(0.3 * sin(2 * .pi * 1000 * t) + 0.3 * sin(2 * .pi * 30 * t) + 0.1)
+        }
+        var bytes = PCM16Writer.header(rate: 16000, dataBytes: 2 * x.count)
+        for v in x { let s = UInt16(bitPattern: Int16((v * 32767).rounded())); bytes += [UInt8(s & 0xFF), UInt8(s >> 8)] }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test("convert, batch and install with --highpass (bare: 100 Hz; =150; a separate value): the tone stays within 0.1 dB, rumble and DC go")
+    func endToEnd() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("rumble.wav").path
+        try Self.rumble(input)
+        func measure(_ path: String) throws -> (tone: Double, rumble: Double, dc: Double) {
+            let x = Array(try decodeMono(path).samples.dropFirst(8000))       // past the filter's settling
+            func amplitude(_ f: Double) -> Double {
+                var s = 0.0, c = 0.0
+                for (i, v) in x.enumerated() { let w = 2 * Double.pi * f * Double(i) / 8000; s += Double(v) * sin(w); c += Double(v) * cos(w) }
+                return 2 * (s * s + c * c).squareRoot() / Double(x.count)
+            }
+            return (amplitude(1000), amplitude(30), x.reduce(0.0) { $0 + Double($1) } / Double(x.count))
+        }
+        let plain = dir.appendingPathComponent("plain.sln").path
+        #expect(try runPromptc(["convert", input, "-o", plain]).status == 0)
+        let before = try measure(plain)
+        #expect(before.rumble > 0.25 && before.dc > 0.09, "\(before)")
+        for (args, corner) in [(["--highpass"], 100.0), (["--highpass=150"], 150), (["--highpass", "80"], 80)] {
+            let out = dir.appendingPathComponent("hp\(args.count)\(args.last!).sln").path
+            let r = try runPromptc(["convert", input] + args + ["-o", out])
+            #expect(r.status == 0, "\(r.stderr)")
+            let after = try measure(out)
+            #expect(abs(20 * log10(after.tone / before.tone)) < 0.1, "\(args): \(after)")
+            // 4th-order Butterworth at 30 Hz: -10 log10(1 + (corner / 30)^8), -34 dB for 80 Hz.
+            #expect(20 * log10(after.rumble / before.rumble) < -10 * log10(1 + pow(corner / 30, 8)) + 0.5, "\(args): \(after)")
+            #expect(abs(after.dc) < 1e-3, "\(args): \(after)")
+        }
+        let bad = try runPromptc(["convert", input, "--highpass=5", "-o", dir.appendingPathComponent("x.sln").path])
+        #expect(bad.status == 2)
+        // batch and install take it too.
+        let src = dir.appendingPathComponent("src"), out = dir.appendingPathComponent("out"), sounds = dir.appendingPathComponent("sounds")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: input, toPath: src.appendingPathComponent("rumble.wav").path)
+        #expect(try runPromptc(["batch", src.path, "-o", out.path, "--format", "sln", "--highpass"]).status == 0)
+        #expect(abs(try measure(out.appendingPathComponent("rumble.sln").path).dc) < 1e-3)
+        #expect(try runPromptc(["install", input, "--sounds-dir", sounds.path, "--formats", "sln", "--highpass"]).status == 0)
+        let installed = FileTree.list(sounds.path).filter { $0.hasSuffix("rumble.sln") }
+        #expect(installed.count == 1)
+        for f in installed { #expect(abs(try measure(sounds.path + "/" + f).dc) < 1e-3) }
+    }
+}

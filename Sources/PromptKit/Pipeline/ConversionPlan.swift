@@ -62,8 +62,13 @@ enum Planner {
     /// The front every conversion shares: mix to mono (or pick a channel), then replace
     /// NaN and infinity. Mixing first means the guard scans one channel instead of all; a
     /// non-finite sample in any mixed channel survives the mean, so none slips through.
-    static func front(channels: Int, pick channel: Int?, measuring: [AudioStage] = []) -> [AudioStage] {
-        measuring + [ChannelMixer(channels: channels, mode: channel.map { .pick($0 - 1) } ?? .mean), NonFiniteGuard(channels: 1)]
+    static func front(channels: Int, pick channel: Int?, measuring: [AudioStage] = [], filters: [AudioStage] = []) -> [AudioStage] {
+        measuring + [ChannelMixer(channels: channels, mode: channel.map { .pick($0 - 1) } ?? .mean), NonFiniteGuard(channels: 1)] + filters
+    }
+
+    /// The filters the options ask for, in the order they run (after mixing to mono).
+    static func filters(_ options: ConversionOptions) -> [AudioStage] {
+        options.highpass.map { [HighPassFilter(corner: $0)] } ?? []
     }
 
     /// One branch per distinct rate, in ascending order; each counts the samples beyond
@@ -84,7 +89,7 @@ enum Planner {
     ///   prompt's mono signal before any resampling (a loudness meter).
     static func conversion(source: AudioSource, writers: [PromptWriter], options: ConversionOptions, meters: [AudioStage] = []) -> ConversionPlan {
         let p = plan(source: source, sinks: writers.map { ($0.format.sampleRate, WriterSink($0)) }, pick: options.channel,
-                     quality: options.quality)
+                     quality: options.quality, filters: filters(options))
         return meters.isEmpty ? p : ConversionPlan(source: p.source, front: p.front + meters, branches: p.branches)
     }
 
@@ -94,8 +99,8 @@ enum Planner {
     /// rate (8 kHz mono for narrowband prompts: 1.9 MB a minute), and each branch
     /// resamples from there.
     static func plan(source: AudioSource, sinks: [(rate: Int, sink: SampleSink)], pick channel: Int?,
-                     quality: ResamplerQuality, measuring: [AudioStage] = []) -> ConversionPlan {
-        var stages = front(channels: source.channels, pick: channel)
+                     quality: ResamplerQuality, measuring: [AudioStage] = [], filters: [AudioStage] = []) -> ConversionPlan {
+        var stages = front(channels: source.channels, pick: channel, filters: filters)
         guard !measuring.isEmpty, let top = sinks.map(\.rate).max() else {
             return ConversionPlan(source: source, front: stages,
                                   branches: branches(inputRate: source.sampleRate, delay: source.stream.delay, quality: quality, sinks: sinks))
