@@ -55,6 +55,10 @@ public struct ConversionOptions: Sendable {
     public var padWAVForAsterisk = false
     /// Make a truncated input an error instead of a warning.
     public var strict = false
+    /// A loudness target in LUFS (``LoudnessNormalizer``): the prompt is measured whole,
+    /// then given one gain, capped so its true peak stays at or under -1 dBTP. Nil changes
+    /// no level.
+    public var normalize: Double?
     /// The corner of a high-pass filter against rumble and DC (``HighPassFilter``), in
     /// hertz; nil leaves the signal untouched.
     public var highpass: Double?
@@ -95,6 +99,8 @@ public struct ConversionReport: Sendable {
     public var warnings: [ConversionWarning]
     /// Samples beyond full scale after filtering (saturated in the outputs).
     public var overs: Int
+    /// What `normalize` measured and applied.
+    public var normalization: LoudnessNormalization?
     /// Integrated loudness of the prompt (mono mix), LUFS, when measured
     /// (``ConversionOptions/measureLoudness``) and measurable (0.4 s above -70 LUFS).
     public var loudnessLUFS: Double?
@@ -115,6 +121,10 @@ public enum ConversionWarning: Sendable, Equatable {
     case nonFinite(samples: Int)
     /// A headerless G.711 input whose content looks like the other law than its name says.
     case lawMismatch(stated: G711Law, seen: G711Law)
+    /// Normalization stopped short of its target to keep the true peak under -1 dBTP.
+    case normalizationCapped(LoudnessNormalization)
+    /// Nothing in the prompt was loud enough to measure (silence, under 0.4 s): no gain.
+    case notMeasurable(target: Double)
 
     public var message: String {
         switch self {
@@ -122,6 +132,11 @@ public enum ConversionWarning: Sendable, Equatable {
         case let .clipped(n, peak): "\(n) samples beyond full scale were clipped (peak \(formatDB(Double(peak))) dBFS); lower the level of the recording"
         case .nonFinite(let n): "\(n) NaN, infinite or absurd (beyond ±4, +12 dBFS) samples were replaced (NaN by silence, the others by full scale)"
         case let .lawMismatch(stated, seen): "the content looks like \(seen.text), not \(stated.text) as the name says: it was read as \(stated.text) (use --raw-format to read it otherwise)"
+        case let .normalizationCapped(n):
+            formatted("normalized to %.1f LUFS, not %.1f: %+.1f dB would have taken the true peak above -1 dBTP (it was %.1f dBTP at %.1f LUFS)",
+                      (n.measured ?? 0) + n.gain, n.target, n.gain + n.cappedBy, n.truePeak ?? 0, n.measured ?? 0)
+        case let .notMeasurable(target):
+            formatted("not normalized to %.1f LUFS: nothing in it is loud enough to measure (silence, or under 0.4 s)", target)
         }
     }
 }
@@ -198,7 +213,9 @@ public enum Converter {
 
     private static func run(source: AudioSource, input: String, writers: [PromptWriter], options: ConversionOptions) throws -> ConversionReport {
         let loudness = options.measureLoudness ? LoudnessMeter(channels: 1) : nil
-        let plan = Planner.conversion(source: source, writers: writers, options: options, meters: loudness.map { [$0] } ?? [])
+        let normalizer = options.normalize.map { LoudnessNormalizer(target: $0) }
+        let plan = Planner.conversion(source: source, writers: writers, options: options, meters: loudness.map { [$0] } ?? [],
+                                      measuring: normalizer.map { [$0] } ?? [])
         let result = try PlanExecutor.run(plan, options: PlanExecutor.Options(decodeAhead: options.decodeAhead, blockFrames: options.blockFrames))
         // An input that decodes to nothing (an Ogg cut short, a WAV whose data size is 0)
         // would make empty prompts that "play" silence: an error, and no output is written.
@@ -234,6 +251,11 @@ public enum Converter {
                                       inputChannels: source.channels, inputFrames: result.inputFrames, outputs: outputs,
                                       warnings: warnings, overs: overs, nonFinite: nonFinite)
         report.loudnessLUFS = loudness?.integratedLoudness
+        report.normalization = normalizer?.result
+        if let n = normalizer?.result {
+            if n.measured == nil { report.warnings.append(.notMeasurable(target: n.target)) }
+            if n.cappedBy > 0.05 { report.warnings.append(.normalizationCapped(n)) }
+        }
         return report
     }
 }

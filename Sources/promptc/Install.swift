@@ -75,9 +75,13 @@ struct Install: ParsableCommand {
     @Option(help: ArgumentHelp("Remove rumble, handling noise and DC below this frequency, as for convert (--highpass alone: 100 Hz).", valueName: "hz"))
     var highpass: Double?
 
+    @Option(help: ArgumentHelp("Bring every prompt to this loudness (LUFS), as for convert (--normalize alone: -19, Asterisk's own prompts).", valueName: "lufs"))
+    var normalize: Double?
+
     func validate() throws {
         _ = try parseMode(mode)
         if let h = highpass, !(h >= 10 && h <= 1000) { throw ValidationError("--highpass takes a corner between 10 and 1000 Hz; \(h) is not.") }
+        if let n = normalize, !(n >= -70 && n <= 0) { throw ValidationError("--normalize takes a loudness between -70 and 0 LUFS; \(n) is not.") }
     }
 
     func run() throws {
@@ -93,6 +97,7 @@ struct Install: ParsableCommand {
         o.dryRun = dryRun
         o.strict = strict
         o.conversion.highpass = highpass
+        o.conversion.normalize = normalize
         let installer = PromptInstaller(options: o)
         let done = try installer.install(sources)
         var err = StandardError()

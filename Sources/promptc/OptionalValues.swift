@@ -1,20 +1,30 @@
 /// Options whose value may be left out (`--highpass` or `--highpass=150`), which
 /// swift-argument-parser cannot declare: the bare form gets its default value here,
 /// before parsing, and the parser sees an ordinary `--name=value` option.
+import AudioIO
+import PromptKit
+
 enum OptionalValues {
     /// Option name and the value the bare option means.
-    static let defaults: [String: String] = ["--highpass": "100"]
+    static let defaults: [String: String] = ["--highpass": "100", "--normalize": formatted("%.1f", SoundsDoctor.stockLoudness)]
 
     /// The arguments with every bare optional-value option given its default, unless a
     /// number follows it (`--highpass 150` is the value 150, not a file named 150).
     /// Arguments after `--` are left alone (they are file names).
     static func expand(_ args: [String]) -> [String] {
         var out: [String] = []
-        var literal = false
-        for (i, a) in args.enumerated() {
+        var literal = false, i = 0
+        while i < args.count {
+            let a = args[i], next = i + 1 < args.count ? args[i + 1] : ""
             if a == "--" { literal = true }
-            let next = i + 1 < args.count ? args[i + 1] : ""
-            if !literal, let value = defaults[a], Double(next) == nil { out.append("\(a)=\(value)") } else { out.append(a) }
+            if !literal, let value = defaults[a] {
+                // A value given separately is joined on, so a negative one (-23) is not taken for a flag.
+                out.append("\(a)=\(Double(next) == nil ? value : next)")
+                i += Double(next) == nil ? 1 : 2
+            } else {
+                out.append(a)
+                i += 1
+            }
         }
         return out
     }

@@ -87,9 +87,11 @@ enum Planner {
     /// The plan of a conversion to prompt files.
     /// - Parameter meters: pass-through stages at the end of the front, which see the
     ///   prompt's mono signal before any resampling (a loudness meter).
-    static func conversion(source: AudioSource, writers: [PromptWriter], options: ConversionOptions, meters: [AudioStage] = []) -> ConversionPlan {
+    /// - Parameter measuring: stages that need the whole prompt first (loudness normalization).
+    static func conversion(source: AudioSource, writers: [PromptWriter], options: ConversionOptions, meters: [AudioStage] = [],
+                           measuring: [AudioStage] = []) -> ConversionPlan {
         let p = plan(source: source, sinks: writers.map { ($0.format.sampleRate, WriterSink($0)) }, pick: options.channel,
-                     quality: options.quality, filters: filters(options))
+                     quality: options.quality, measuring: measuring, filters: filters(options))
         return meters.isEmpty ? p : ConversionPlan(source: p.source, front: p.front + meters, branches: p.branches)
     }
 

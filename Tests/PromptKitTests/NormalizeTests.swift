@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import AudioIO
+@testable import DSP
+@testable import PromptKit
+
+/// Loudness and true peak of a prompt file, by libebur128 (which RealTreeTests checks
+/// against ffmpeg's ebur128 filter on Debian's stock prompts).
+private func measure(_ path: String) throws -> (lufs: Double?, truePeak: Double?) {
+    let (x, rate) = try decodeMono(path)
+    let n = LoudnessNormalizer(target: -19)
+    _ = try n.start(StageFormat(rate: rate, channels: 1))
+    x.withUnsafeBufferPointer { n.measure($0) }
+    n.finishMeasuring()
+    return (n.result?.measured, n.result?.truePeak)
+}
+
+@Suite("--normalize: a loudness target, never above -1 dBTP")
+struct NormalizeTests {
+    @Test("stock prompts and a phone recording reach the target within 0.5 LU, or stop at -1 dBTP true peak and say so", arguments: [
+        ("stock/en-5.wav", -19.0), ("stock/en-5.wav", -23.0), ("stock/fr-activated.wav", -19.0), ("stock/en-auth-thankyou.wav", -16.0),
+        ("phone/speech.m4a", -23.0), ("speech/speech-44k-stereo.wav", -19.0),
+    ])
+    func target(file: String, target: Double) throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        var o = ConversionOptions(); o.normalize = target
+        let out = dir.appendingPathComponent("n.sln16").path
+        let report = try Converter.convert(input: fixture(file), outputs: [try OutputTarget(path: out)], options: o)
+        let n = try #require(report.normalization)
+        let after = try measure(out)
+        let lufs = try #require(after.lufs), peak = try #require(after.truePeak)
+        #expect(peak <= -1 + 0.1, "\(file): true peak \(peak) dBTP")
+        let capped = report.warnings.contains { if case .normalizationCapped = $0 { true } else { false } }
+        if capped {
+            #expect(n.cappedBy > 0.05 && abs(peak - -1) < 0.3, "\(file): stopped at the ceiling, \(peak) dBTP")
+            #expect(lufs < target)
+        } else {
+            #expect(abs(lufs - target) <= 0.5, "\(file): \(lufs) LUFS for \(target)")
+        }
+        print("\(file) -> \(target): \(String(format: "%.1f", n.measured ?? .nan)) LUFS + \(String(format: "%.1f", n.gain)) dB = \(String(format: "%.2f", lufs)) LUFS, true peak \(String(format: "%.2f", peak)) dBTP\(capped ? " (capped)" : "")")
+    }
+
+    @Test("a quiet recording (-56 LUFS, speech with peaks 20 dB above its loudness) is raised until its true peak reaches -1 dBTP, with a warning; silence gets no gain and a warning")
+    func quietAndSilent() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let quiet = dir.appendingPathComponent("quiet.sln").path
+        let x = try decodeMono(fixture("speech/speech-8k-mono.wav")).samples.map { $0 * 0.02 }
+        try Data(x.flatMap { v -> [UInt8] in let s = UInt16(bitPattern: Int16((v * 32768).rounded())); return [UInt8(s & 0xFF), UInt8(s >> 8)] })
+            .write(to: URL(fileURLWithPath: quiet))
+        var o = ConversionOptions(); o.normalize = -19
+        let out = dir.appendingPathComponent("q.sln").path
+        let r = try Converter.convert(input: quiet, outputs: [try OutputTarget(path: out)], options: o)
+        #expect(r.warnings.contains { if case .normalizationCapped = $0 { true } else { false } })
+        #expect(abs((try measure(out).truePeak ?? 0) - -1) < 0.3)
+        let silence = dir.appendingPathComponent("silence.sln").path
+        try Data(count: 16000).write(to: URL(fileURLWithPath: silence))
+        let s = try Converter.convert(input: silence, outputs: [try OutputTarget(path: dir.appendingPathComponent("s.sln").path)], options: o)
+        #expect(s.warnings.contains { if case .notMeasurable = $0 { true } else { false } })
+        #expect(try Data(contentsOf: dir.appendingPathComponent("s.sln")) == Data(count: 16000))
+    }
+
+    @Test("convert, batch and install take --normalize (bare: -19 LUFS; a negative value given separately)")
+    func commandLine() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let input = fixture("stock/en-5.wav")
+        for (args, target) in [(["--normalize"], -19.0), (["--normalize", "-23"], -23), (["--normalize=-21"], -21)] {
+            let out = dir.appendingPathComponent("c\(target).sln").path
+            let r = try runPromptc(["convert", input] + args + ["-o", out])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(abs((try measure(out).lufs ?? 0) - target) <= 0.5, "\(args)")
+        }
+        #expect(try runPromptc(["convert", input, "--normalize=5", "-o", dir.appendingPathComponent("x.sln").path]).status == 2)
+        let src = dir.appendingPathComponent("src"), out = dir.appendingPathComponent("out"), sounds = dir.appendingPathComponent("sounds")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: input, toPath: src.appendingPathComponent("five.wav").path)
+        #expect(try runPromptc(["batch", src.path, "-o", out.path, "--format", "sln", "--normalize", "-23"]).status == 0)
+        #expect(abs((try measure(out.appendingPathComponent("five.sln").path).lufs ?? 0) - -23) <= 0.5)
+        #expect(try runPromptc(["install", input, "--sounds-dir", sounds.path, "--formats", "sln", "--normalize", "-23"]).status == 0)
+        // en-5.wav is a WAV Asterisk plays as it is, which install would copy: asked to
+        // normalize, it converts it like any recording.
+        let installed = FileTree.list(sounds.path).filter { $0.hasSuffix(".sln") }
+        #expect(installed.count == 1)
+        for f in installed { #expect(abs((try measure(sounds.path + "/" + f).lufs ?? 0) - -23) <= 0.5) }
+    }
+}
