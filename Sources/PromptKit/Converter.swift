@@ -59,6 +59,10 @@ public struct ConversionOptions: Sendable {
     /// then given one gain, capped so its true peak stays at or under -1 dBTP. Nil changes
     /// no level.
     public var normalize: Double?
+    /// The highest true peak normalization may make, dBTP.
+    public var normalizeCeiling = -1.0
+    /// A fixed gain in dB (ffmpeg's `-af volume`); nil leaves the level alone.
+    public var gainDB: Double?
     /// The corner of a high-pass filter against rumble and DC (``HighPassFilter``), in
     /// hertz; nil leaves the signal untouched.
     public var highpass: Double?
@@ -213,7 +217,7 @@ public enum Converter {
 
     private static func run(source: AudioSource, input: String, writers: [PromptWriter], options: ConversionOptions) throws -> ConversionReport {
         let loudness = options.measureLoudness ? LoudnessMeter(channels: 1) : nil
-        let normalizer = options.normalize.map { LoudnessNormalizer(target: $0) }
+        let normalizer = options.normalize.map { LoudnessNormalizer(target: $0, ceiling: options.normalizeCeiling) }
         let plan = Planner.conversion(source: source, writers: writers, options: options, meters: loudness.map { [$0] } ?? [],
                                       measuring: normalizer.map { [$0] } ?? [])
         let result = try PlanExecutor.run(plan, options: PlanExecutor.Options(decodeAhead: options.decodeAhead, blockFrames: options.blockFrames))

@@ -1,4 +1,5 @@
 import AudioIO
+import Foundation
 
 /// The ffmpeg command line that admins use today, understood as written:
 /// `promptc -i in.mp3 -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn out.alaw`.
@@ -10,10 +11,67 @@ public struct FFmpegCommand: Equatable, Sendable {
     public var rawInput: RawFormat?
     public var overwrite: Bool
     public var quiet: Bool
+    /// What `-af` asks for, in promptc's terms.
+    public var filters = AudioFilters()
+
+    /// The `-af` filters promptc runs: `highpass` (promptc's 4th-order filter at `f`),
+    /// `loudnorm` (normalization to `I`, default -24 LUFS as in ffmpeg, true peak capped
+    /// at `TP`, default -2 dBTP as in ffmpeg), `volume` (a factor or `NdB`).
+    public struct AudioFilters: Equatable, Sendable {
+        public var highpass: Double?
+        public var normalize: Double?
+        public var ceiling: Double?
+        public var gainDB: Double?
+        public init() {}
+
+        /// Parses a filter chain as scripts write it: `highpass=f=100,loudnorm=I=-16:TP=-1.5,volume=2`.
+        public static func parse(_ chain: String) throws -> AudioFilters {
+            var f = AudioFilters()
+            for filter in chain.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                let parts = filter.split(separator: "=", maxSplits: 1).map(String.init)
+                let name = parts[0]
+                // Arguments: "key=value:key=value", or a first value without its key.
+                var args: [String: String] = [:]
+                for (k, item) in (parts.count > 1 ? parts[1].split(separator: ":").map(String.init) : []).enumerated() {
+                    let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
+                    args[kv.count == 2 ? kv[0] : "#\(k)"] = kv.last!
+                }
+                func number(_ keys: [String], _ what: String) throws -> Double? {
+                    guard let text = keys.lazy.compactMap({ args[$0] }).first else { return nil }
+                    guard let v = Double(text), v.isFinite else { throw ConversionError.usage("-af \(name): \(what) '\(text)' is not a number") }
+                    return v
+                }
+                switch name {
+                case "highpass":
+                    let hz = try number(["f", "frequency", "#0"], "the frequency") ?? 3000
+                    guard hz >= 10 && hz <= 1000 else { throw ConversionError.usage("-af highpass: promptc's high-pass takes 10 to 1000 Hz, not \(hz)") }
+                    f.highpass = hz
+                case "loudnorm":
+                    f.normalize = try number(["I", "i"], "the loudness") ?? -24
+                    f.ceiling = try number(["TP", "tp"], "the true peak") ?? -2
+                    guard (-70...0).contains(f.normalize!), (-9...0).contains(f.ceiling!) else {
+                        throw ConversionError.usage("-af loudnorm: I takes -70 to 0 LUFS and TP -9 to 0 dBTP")
+                    }
+                case "volume":
+                    let text = args["volume"] ?? args["#0"] ?? "1"
+                    if text.lowercased().hasSuffix("db"), let db = Double(text.dropLast(2)), db.isFinite {
+                        f.gainDB = (f.gainDB ?? 0) + db
+                    } else if let v = Double(text), v > 0, v.isFinite {
+                        f.gainDB = (f.gainDB ?? 0) + 20 * log10(v)
+                    } else {
+                        throw ConversionError.usage("-af volume: '\(text)' is not a positive factor or a gain such as 6dB")
+                    }
+                default:
+                    throw ConversionError.usage("-af \(name): promptc runs the audio filters highpass, loudnorm and volume (see promptc convert --help for the rest)")
+                }
+            }
+            return f
+        }
+    }
 
     /// The options understood, for the error message about others.
     public static let supportedOptions =
-        "-i, -f, -acodec/-c:a/-codec:a, -ar, -ac, -y, -n, -vn, -sn, -dn, -loglevel/-v, -hide_banner, -nostdin, -nostats"
+        "-i, -f, -acodec/-c:a/-codec:a, -ar, -ac, -af/-filter:a (highpass, loudnorm, volume), -y, -n, -vn, -sn, -dn, -loglevel/-v, -hide_banner, -nostdin, -nostats"
 
     /// True when an argument list looks like an ffmpeg command rather than a subcommand.
     public static func matches(_ args: [String]) -> Bool {
@@ -27,6 +85,7 @@ public struct FFmpegCommand: Equatable, Sendable {
         var format: String?, codec: String?, rate: Int?, channels: Int?
         var inFormat: String?, inRate: Int?, inChannels: Int?
         var overwrite = false, quiet = false
+        var filters = AudioFilters()
         var i = 0
         func value(_ name: String) throws -> String {
             i += 1
@@ -63,6 +122,7 @@ public struct FFmpegCommand: Equatable, Sendable {
             case "-acodec", "-c:a", "-codec:a", "-c", "-codec": codec = try value(a)
             case "-ar": if beforeInput { inRate = try rateNumber(a) } else { rate = try rateNumber(a) }
             case "-ac": if beforeInput { inChannels = try number(a) } else { channels = try number(a) }
+            case "-af", "-filter:a", "-filter_complex": filters = try AudioFilters.parse(try value(a))
             case "-y": overwrite = true
             case "-n": overwrite = false
             case "-vn", "-sn", "-dn", "-hide_banner", "-nostdin", "-nostats": break
@@ -134,7 +194,9 @@ public struct FFmpegCommand: Equatable, Sendable {
             guard let e = encodings[f] else { throw ConversionError.usage("-f \(f) before -i: raw input formats are alaw, mulaw, s16le, s16be, f32le") }
             raw = RawFormat(encoding: e, sampleRate: inRate ?? 8000, channels: inChannels ?? 1)
         }
-        return FFmpegCommand(input: inPath, output: OutputTarget(path: outPath, format: out), rawInput: raw,
-                             overwrite: overwrite, quiet: quiet)
+        var command = FFmpegCommand(input: inPath, output: OutputTarget(path: outPath, format: out), rawInput: raw,
+                                    overwrite: overwrite, quiet: quiet)
+        command.filters = filters
+        return command
     }
 }

@@ -28,6 +28,10 @@ struct Promptc: ParsableCommand {
                 var options = ConversionOptions()
                 options.raw = cmd.rawInput
                 options.overwrite = cmd.overwrite
+                options.highpass = cmd.filters.highpass
+                options.normalize = cmd.filters.normalize
+                options.normalizeCeiling = cmd.filters.ceiling ?? options.normalizeCeiling
+                options.gainDB = cmd.filters.gainDB
                 let report = try Converter.convert(input: cmd.input, outputs: [cmd.output], options: options)
                 if !cmd.quiet { report.warnings.forEach { warn("\(cmd.input): \($0.message)") } }
                 Glibc.exit(0)

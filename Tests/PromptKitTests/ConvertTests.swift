@@ -267,8 +267,8 @@ struct CommandLineTests {
         // mu-law into a file named .alaw: refused, naming the extension that fits.
         let misnamed = try runPromptc(["-y", "-i", input, "-codec:a", "pcm_mulaw", "-f", "mulaw", a])
         #expect(misnamed.status == 2 && misnamed.stderr.contains("use a.ulaw"))
-        let wrong = try runPromptc(["-i", input, "-af", "volume=2", a])
-        #expect(wrong.status == 2 && wrong.stderr.contains("unsupported ffmpeg option -af") && wrong.stderr.contains("-acodec"))
+        let wrong = try runPromptc(["-i", input, "-metadata", "title=x", a])
+        #expect(wrong.status == 2 && wrong.stderr.contains("unsupported ffmpeg option -metadata") && wrong.stderr.contains("-acodec"))
     }
 
     @Test("standard input to standard output")

@@ -83,3 +83,43 @@ struct NormalizeTests {
         for f in installed { #expect(abs((try measure(sounds.path + "/" + f).lufs ?? 0) - -23) <= 0.5) }
     }
 }
+
+@Suite("the ffmpeg command line's -af: highpass, loudnorm, volume")
+struct FFmpegFilterTests {
+    @Test("-af runs what convert's flags run, byte for byte; volume changes the level by its factor; other filters are refused")
+    func filters() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let input = fixture("stock/en-5.wav")
+        func ff(_ chain: String) throws -> Data {
+            let out = dir.appendingPathComponent("\(UUID().uuidString).sln").path
+            let r = try runPromptc(["-i", input, "-af", chain, "-f", "s16le", "-ar", "8000", "-ac", "1", out])
+            #expect(r.status == 0, "\(chain): \(r.stderr)")
+            return try Data(contentsOf: URL(fileURLWithPath: out))
+        }
+        func convert(_ o: ConversionOptions) throws -> Data {
+            let out = dir.appendingPathComponent("\(UUID().uuidString).sln").path
+            _ = try Converter.convert(input: input, outputs: [try OutputTarget(path: out)], options: o)
+            return try Data(contentsOf: URL(fileURLWithPath: out))
+        }
+        var hp = ConversionOptions(); hp.highpass = 120
+        #expect(try ff("highpass=f=120") == (try convert(hp)))
+        #expect(try ff("highpass=120") == (try convert(hp)))
+        var ln = ConversionOptions(); ln.normalize = -24; ln.normalizeCeiling = -2
+        #expect(try ff("loudnorm") == (try convert(ln)), "ffmpeg's defaults: I=-24, TP=-2")
+        ln.normalize = -16; ln.normalizeCeiling = -1.5
+        #expect(try ff("loudnorm=I=-16:TP=-1.5:LRA=11") == (try convert(ln)))
+        var both = ConversionOptions(); both.highpass = 100; both.normalize = -24; both.normalizeCeiling = -2
+        #expect(try ff("highpass=f=100,loudnorm") == (try convert(both)))
+        func rms(_ d: Data) -> Double {
+            let s = stride(from: 0, to: d.count - 1, by: 2).map { Double(Int16(bitPattern: UInt16(d[$0]) | UInt16(d[$0 + 1]) << 8)) }
+            return 10 * log10(s.reduce(0) { $0 + $1 * $1 } / Double(s.count))
+        }
+        let plain = try convert(ConversionOptions())
+        #expect(abs(rms(try ff("volume=0.5")) - rms(plain) - 20 * log10(0.5)) < 0.05)
+        #expect(abs(rms(try ff("volume=-6dB")) - rms(plain) + 6) < 0.05)
+        for bad in ["aecho=0.8:0.9:1000:0.3", "volume=loud", "highpass=f=5000"] {
+            let r = try runPromptc(["-i", input, "-af", bad, dir.appendingPathComponent("x.alaw").path])
+            #expect(r.status == 2 && r.stderr.split(separator: "\n").count == 1, "\(bad): \(r.stderr)")
+        }
+    }
+}

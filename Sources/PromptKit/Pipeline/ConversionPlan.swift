@@ -68,7 +68,7 @@ enum Planner {
 
     /// The filters the options ask for, in the order they run (after mixing to mono).
     static func filters(_ options: ConversionOptions) -> [AudioStage] {
-        options.highpass.map { [HighPassFilter(corner: $0)] } ?? []
+        (options.highpass.map { [HighPassFilter(corner: $0)] } ?? []) + (options.gainDB.map { [Gain(decibels: $0)] } ?? [])
     }
 
     /// One branch per distinct rate, in ascending order; each counts the samples beyond
