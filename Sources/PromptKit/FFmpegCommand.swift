@@ -28,12 +28,13 @@ public struct FFmpegCommand: Equatable, Sendable {
         public static func parse(_ chain: String) throws -> AudioFilters {
             var f = AudioFilters()
             for filter in chain.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                let parts = filter.split(separator: "=", maxSplits: 1).map(String.init)
+                let parts = filter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 let name = parts[0]
+                guard !name.isEmpty else { throw ConversionError.usage("-af '\(chain)': a filter without a name") }
                 // Arguments: "key=value:key=value", or a first value without its key.
                 var args: [String: String] = [:]
                 for (k, item) in (parts.count > 1 ? parts[1].split(separator: ":").map(String.init) : []).enumerated() {
-                    let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
+                    let kv = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                     args[kv.count == 2 ? kv[0] : "#\(k)"] = kv.last!
                 }
                 func number(_ keys: [String], _ what: String) throws -> Double? {

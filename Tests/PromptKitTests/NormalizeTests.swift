@@ -117,6 +117,11 @@ struct FFmpegFilterTests {
         let plain = try convert(ConversionOptions())
         #expect(abs(rms(try ff("volume=0.5")) - rms(plain) - 20 * log10(0.5)) < 0.05)
         #expect(abs(rms(try ff("volume=-6dB")) - rms(plain) + 6) < 0.05)
+        // Empty filter names and empty keys (the ffmpeg fuzz target's first find) are errors.
+        for chain in ["\t", "=", "highpass=f=", "loudnorm=I="] {
+            #expect(throws: ConversionError.self, "\(chain)") { _ = try FFmpegCommand.parse(["-i", input, "-af", chain, "o.alaw"]) }
+        }
+        for chain in ["volume=:=", ",,", "volume=1:=:=="] { _ = try? FFmpegCommand.parse(["-i", input, "-af", chain, "o.alaw"]) }
         for bad in ["aecho=0.8:0.9:1000:0.3", "volume=loud", "highpass=f=5000"] {
             let r = try runPromptc(["-i", input, "-af", bad, dir.appendingPathComponent("x.alaw").path])
             #expect(r.status == 2 && r.stderr.split(separator: "\n").count == 1, "\(bad): \(r.stderr)")
