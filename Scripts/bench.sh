@@ -2,7 +2,7 @@
 # Times promptc against the tools admins use today, side by side, and prints medians
 # and ratios. Inputs are generated here (cached in .build/bench-data, never committed).
 # Usage: Scripts/bench.sh [runs]    (make bench runs it after the package benchmarks)
-# BENCH_MATCH=text runs only the comparisons whose title contains the text.
+# BENCH_MATCH=regex runs only the comparisons whose title matches (bash =~).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -50,8 +50,8 @@ make_phone_inputs
 
 compare() { # title, then pairs of "label|command"
   local title=$1; shift
-  # BENCH_MATCH=text runs only the comparisons whose title contains it (e.g. "M4A").
-  [[ -z ${BENCH_MATCH:-} || $title == *"$BENCH_MATCH"* ]] || return 0
+  # BENCH_MATCH=regex runs only the comparisons whose title matches it (e.g. "M4A|AMR").
+  [[ -z ${BENCH_MATCH:-} || $title =~ $BENCH_MATCH ]] || return 0
   echo
   echo "## $title (median of $runs interleaved rounds)"
   python3 - "$runs" "$@" <<'EOF'
@@ -99,9 +99,9 @@ compare "30-minute 128 kbps stereo MP3 to .g722 (16 kHz)" \
 compare "30-minute 128 kbps stereo MP3 to .g729 (ffmpeg offers no G.729 encoder; promptc's .alaw for scale)" \
   "promptc convert to .g729|$bin convert $mp330 -o $out/p.g729 -y" \
   "promptc convert to .alaw|$bin convert $mp330 -o $out/p.alaw -y"
-for f in aac128.m4a aac48.m4a amr webm; do
-  in=$data/speech-30min-$f
-  compare "30-minute $(case $f in aac128.m4a) echo "M4A (AAC-LC 128 kbit/s stereo)";; aac48.m4a) echo "M4A (AAC-LC 48 kbit/s mono)";; amr) echo "AMR-NB (12.2 kbit/s)";; webm) echo "WebM (Opus 32 kbit/s)";; esac) to .alaw" \
+for f in -aac128.m4a -aac48.m4a .amr .webm; do
+  in=$data/speech-30min$f
+  compare "30-minute $(case $f in -aac128.m4a) echo "M4A (AAC-LC 128 kbit/s stereo)";; -aac48.m4a) echo "M4A (AAC-LC 48 kbit/s mono)";; .amr) echo "AMR-NB (12.2 kbit/s)";; .webm) echo "WebM (Opus 32 kbit/s)";; esac) to .alaw" \
     "promptc convert|$bin convert $in -o $out/p.alaw -y" \
     "ffmpeg command|ffmpeg -y -loglevel error -i $in -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn $out/f.alaw"
 done
