@@ -44,9 +44,14 @@ cp "$sounds/it_IT_m_Carlo/digits/5.wav" stock/it-digits-5.wav
 cp "$sounds/ru_RU_f_IvrvoiceRU/letters/ascii62.wav" stock/ru-letters-ascii62.wav
 cp "$sounds/ru_RU_f_IvrvoiceRU/ascending-2tone.wav" stock/ru-ascending-2tone.wav
 
-# Integrated loudness (ITU-R BS.1770) by ffmpeg's ebur128 filter, independent of libebur128,
-# for the loudness meter's test.
+# Integrated loudness (ITU-R BS.1770), loudness range (EBU Tech 3342) and true peak by
+# ffmpeg's ebur128 filter, independent of libebur128, for the loudness meter's test:
+# "FILE I LRA TP" per line (ffmpeg prints 0.1 steps).
 for f in stock/en-5.wav stock/en-auth-thankyou.wav stock/en-vm-goodbye.wav stock/fr-activated.wav stock/it-vm-and.wav \
          speech/speech-44k-stereo.wav speech/speech-16k-mono.wav speech/speech-8k-mono.wav formats/speech-48k-24bit.wav; do
-  printf '%s %s\n' "$f" "$(ffmpeg -nostdin -hide_banner -nostats -i "$f" -af ebur128 -f null - 2>&1 | grep -A1 'Integrated loudness' | tail -1 | awk '{print $2}')"
+  summary=$(ffmpeg -nostdin -hide_banner -nostats -i "$f" -af ebur128=peak=true -f null - 2>&1 | sed -n '/Summary/,$p')
+  i=$(echo "$summary" | awk '$1 == "I:" {print $2}')
+  lra=$(echo "$summary" | awk '$1 == "LRA:" {print $2}')
+  tp=$(echo "$summary" | awk '$1 == "Peak:" {print $2}')
+  printf '%s %s %s %s\n' "$f" "$i" "$lra" "$tp"
 done > reference/loudness-ffmpeg.txt

@@ -42,8 +42,12 @@ public final class LoudnessNormalizer: MeasuringStage {
 
     public func finishMeasuring() {
         var loudness = 0.0, peak = 0.0
-        guard let s = state, ebur128_loudness_global(s, &loudness) == 0, loudness.isFinite, loudness > -70,
-              ebur128_true_peak(s, 0, &peak) == 0, peak > 0 else {
+        guard let s = state, ebur128_loudness_global(s, &loudness) == 0, loudness.isFinite, loudness > -70 else {
+            result = LoudnessNormalization(measured: nil, truePeak: nil, target: target, gain: 0, cappedBy: 0)
+            return
+        }
+        flushTruePeak(s, channels: 1)
+        guard ebur128_true_peak(s, 0, &peak) == 0, peak > 0 else {
             result = LoudnessNormalization(measured: nil, truePeak: nil, target: target, gain: 0, cappedBy: 0)
             return
         }

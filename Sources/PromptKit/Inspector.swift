@@ -18,6 +18,9 @@ public struct FileInfo: Sendable, Codable {
     public var rmsDBFS: Double
     /// ITU-R BS.1770-4 integrated loudness, LUFS; nil for silence or less than 0.4 s.
     public var loudnessLUFS: Double?
+    /// EBU loudness range, LU, and true peak, dBTP (libebur128); nil when not measurable.
+    public var loudnessRangeLU: Double?
+    public var truePeakDBTP: Double?
     /// Samples at or beyond the largest value the codec holds (full scale for PCM).
     public var clippedSamples: Int
     /// Silence (below -60 dBFS) at the start and the end, in seconds.
@@ -67,6 +70,8 @@ public enum Inspector {
         return FileInfo(path: path, format: source.formatDescription, sampleRate: source.sampleRate, channels: ch,
                         frames: frames, seconds: total, peakDBFS: dB(Double(peak)), rmsDBFS: dB(rms),
                         loudnessLUFS: loudness.integratedLoudness.map { ($0 * 100).rounded() / 100 },
+                        loudnessRangeLU: loudness.loudnessRange.map { ($0 * 100).rounded() / 100 },
+                        truePeakDBTP: loudness.truePeak.map { ($0 * 100).rounded() / 100 },
                         clippedSamples: clipped,
                         leadingSilence: Double(firstLoud ?? frames) / rate,
                         trailingSilence: firstLoud == nil ? total : Double(frames - 1 - lastLoud) / rate,

@@ -178,16 +178,25 @@ struct RealTreeTests {
         #expect(!text.contains("notes.txt"))
     }
 
-    @Test("loudness (ITU-R BS.1770-4, libebur128) agrees with ffmpeg's ebur128 filter within 0.1 LU")
+    /// ffmpeg prints 0.1 steps. Its true-peak oversampling filter is not libebur128's, and a
+    /// 4x meter (BS.1770-4 Annex 2) under-reads inter-sample peaks by up to about 0.7 dB:
+    /// the worst case here is it-vm-and.wav, libebur128 -3.52, ffmpeg -3.3 dBTP (the ideal
+    /// band-limited peak, by FFT interpolation with zero padding: -3.33).
+    @Test("integrated loudness agrees with ffmpeg's ebur128 filter within 0.1 LU, loudness range within 0.15 LU, true peak within 0.25 dB")
     func loudnessAgainstFFmpeg() throws {
         let lines = try String(contentsOfFile: fixture("reference/loudness-ffmpeg.txt"), encoding: .utf8).split(separator: "\n")
         #expect(lines.count >= 8)
         for line in lines {
             let parts = line.split(separator: " ")
-            let theirs = Double(parts[1])!
-            let ours = try Inspector.inspect(fixture(String(parts[0]))).loudnessLUFS
+            let theirs = Double(parts[1])!, theirRange = Double(parts[2])!, theirPeak = Double(parts[3])!
+            let info = try Inspector.inspect(fixture(String(parts[0])))
+            let ours = info.loudnessLUFS
             if theirs <= -70 { #expect(ours == nil, "\(parts[0]): under 0.4 s or silent") }
-            else { #expect(ours.map { abs($0 - theirs) <= 0.1 } == true, "\(parts[0]): \(String(describing: ours)) vs \(theirs)") }
+            else {
+                #expect(ours.map { abs($0 - theirs) <= 0.1 } == true, "\(parts[0]): \(String(describing: ours)) vs \(theirs)")
+                #expect(info.loudnessRangeLU.map { abs($0 - theirRange) <= 0.15 } == true, "\(parts[0]): LRA \(String(describing: info.loudnessRangeLU)) vs \(theirRange)")
+            }
+            #expect(info.truePeakDBTP.map { abs($0 - theirPeak) <= 0.25 } == true, "\(parts[0]): true peak \(String(describing: info.truePeakDBTP)) vs \(theirPeak)")
         }
     }
 
