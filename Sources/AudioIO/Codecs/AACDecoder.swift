@@ -18,7 +18,6 @@ final class AACDecoder: PacketDecoder {
     /// makes room for parametric stereo), which are taken back to one.
     private var declaredChannels = 0
     private let handle: NeAACDecHandle
-    private let path: String
 
     /// A decoder for the stream an AudioSpecificConfig describes (MP4, M4A, 3GP).
     convenience init(path: String, config: [UInt8]) throws {
@@ -35,7 +34,6 @@ final class AACDecoder: PacketDecoder {
 
     private init(path: String, setup: [UInt8], declaredChannels: Int, what: String,
                  initialise: (NeAACDecHandle, UnsafeMutablePointer<UInt8>, UInt, UnsafeMutablePointer<UInt>, UnsafeMutablePointer<UInt8>) -> Bool) throws {
-        self.path = path
         guard let h = NeAACDecOpen() else { throw AudioIOError(.unsupported, path, "cannot create an AAC decoder") }
         let config = NeAACDecGetCurrentConfiguration(h)!
         config.pointee.outputFormat = UInt8(FAAD_FMT_FLOAT)

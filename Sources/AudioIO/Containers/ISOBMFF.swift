@@ -143,7 +143,6 @@ final class TableCursor {
         return block[used..<(used + entryBytes)]
     }
 
-    func next32() throws -> UInt32? { try next().map { s in be32(Array(s), 0) } }
 }
 
 /// What the sample description says the track holds.

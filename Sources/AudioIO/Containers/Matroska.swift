@@ -256,22 +256,25 @@ final class MatroskaDemuxer: PacketReader {
     static func children(_ p: [UInt8]) -> [(id: UInt32, data: [UInt8])] {
         var out: [(UInt32, [UInt8])] = []
         var i = 0
-        func vint(keepMarker: Bool) -> (UInt64, Int)? {
-            guard i < p.count, p[i] != 0 else { return nil }
-            let length = p[i].leadingZeroBitCount + 1
-            guard i + length <= p.count else { return nil }
-            var v = UInt64(keepMarker ? p[i] : p[i] & (0xFF >> length))
-            for k in 1..<length { v = v << 8 | UInt64(p[i + k]) }
-            i += length
-            return (v, length)
-        }
         while i < p.count {
-            guard let (id, idLength) = vint(keepMarker: true), idLength <= 4, let (size, _) = vint(keepMarker: false),
+            guard let (id, idLength) = vint(p, &i, keepMarker: true), idLength <= 4, let (size, _) = vint(p, &i, keepMarker: false),
                   size <= UInt64(p.count - i) else { break }
             out.append((UInt32(id), Array(p[i..<(i + Int(size))])))
             i += Int(size)
         }
         return out
+    }
+
+    /// An EBML variable-length integer inside an in-memory payload at `i` (advanced past
+    /// it): its value and length; nil when it is damaged or runs past the end.
+    static func vint(_ p: [UInt8], _ i: inout Int, keepMarker: Bool) -> (UInt64, Int)? {
+        guard i < p.count, p[i] != 0 else { return nil }
+        let length = p[i].leadingZeroBitCount + 1
+        guard i + length <= p.count else { return nil }
+        var v = UInt64(keepMarker ? p[i] : p[i] & (0xFF >> length))
+        for k in 1..<length { v = v << 8 | UInt64(p[i + k]) }
+        i += length
+        return (v, length)
     }
 
     static func unsigned(_ d: [UInt8]) -> UInt64 { d.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
@@ -344,22 +347,14 @@ final class MatroskaDemuxer: PacketReader {
                 sizes.append(size)
             }
         case 3:                               // EBML: the first size, then signed differences
-            func vint() -> (Int64, Int)? {
-                guard i < b.count, b[i] != 0 else { return nil }
-                let length = b[i].leadingZeroBitCount + 1
-                guard i + length <= b.count else { return nil }
-                var v = Int64(b[i] & (0xFF >> length))
-                for k in 1..<length { v = v << 8 | Int64(b[i + k]) }
-                i += length
-                return (v, length)
-            }
-            guard let (first, _) = vint() else { return nil }
+            // No frame is larger than its block: this also keeps the sum below from overflowing.
+            guard let (first, _) = vint(b, &i, keepMarker: false), first <= UInt64(b.count) else { return nil }
             sizes.append(Int(first))
             for _ in 1..<max(1, count - 1) where count > 2 {
-                guard let (raw, length) = vint() else { return nil }
+                guard let (raw, length) = vint(b, &i, keepMarker: false) else { return nil }
                 let bias = (Int64(1) << (7 * Int64(length) - 1)) - 1
-                let size = Int64(sizes.last!) + raw - bias
-                guard size >= 0 else { return nil }
+                let size = Int64(sizes.last!) + Int64(raw) - bias
+                guard size >= 0, size <= Int64(b.count) else { return nil }
                 sizes.append(Int(size))
             }
         default:                              // fixed-size

@@ -71,13 +71,11 @@ final class PacketSource: AudioSource {
     private var decoded = 0               // frames delivered
     private var invalid = 0, firstInvalid = 0
     private var ended = false, finished = false
-    private let path: String
 
     /// Opens the stream and decodes its first packet (which tells HE-AAC's rate).
     /// `describe` makes the description from the decoded rate and channels.
     init(path: String, reader: PacketReader, decoder: PacketDecoder, timing: StreamTiming,
          describe: (_ rate: Int, _ channels: Int, _ frames: Int?) -> StreamDescription) throws {
-        self.path = path
         self.reader = reader
         self.decoder = decoder
         self.timing = timing
