@@ -5,31 +5,54 @@ import Glibc
 import DSP
 
 /// Brings a prompt to a loudness target (ITU-R BS.1770-4 integrated loudness, LUFS, by
-/// libebur128): the first pass measures the whole prompt and its true peak, the second
-/// applies one gain. The gain is capped so the true peak stays at or under `ceiling`
-/// (dBTP): normalization never clips. Runs where the plan measures, at the highest
-/// output rate, so a narrowband prompt is measured as Asterisk's own 8 kHz prompts are.
+/// libebur128). The first pass measures the whole prompt and its true peak; the gain is
+/// then applied in one piece. When a true-peak limiter follows (`limiter`), the gain goes
+/// all the way to the target and the limiter holds the peaks: where it must act, further
+/// passes run the same limiter over the spooled prompt and correct the gain until the
+/// limited result measures on target (the limiter takes a little loudness with the peaks),
+/// with at most ``deepestLimiting`` of limiting. Without a limiter the gain is capped so the
+/// true peak stays at or under `ceiling`: normalization never clips. Runs where the plan
+/// measures, at the highest output rate, so a narrowband prompt is measured as Asterisk's
+/// own 8 kHz prompts are.
 public final class LoudnessNormalizer: MeasuringStage {
     public let inputChannels = 1
     public let outputChannels = 1
     /// The loudness asked for, LUFS.
     public let target: Double
-    /// The highest true peak the gain may make, dBTP.
+    /// The limiter that follows this stage in the plan, if any.
+    public let limiter: TruePeakLimiter.Settings?
+    /// The highest true peak the gain may make, dBTP: the limiter's ceiling when there is one.
     public let ceiling: Double
+    /// The most the limiter may take off the peaks to reach the target, dB; beyond it
+    /// the target is given up (with a warning) rather than squash the prompt.
+    public static let deepestLimiting = 12.0
+
+    private var format = StageFormat(rate: 8000, channels: 1)
     private var state: UnsafeMutablePointer<ebur128_state>?
     private var linearGain: Float = 1
-    /// What the first pass found and what was applied; nil until it has ended.
+    private var gain = 0.0
+    /// The highest gain allowed: the one that needs ``deepestLimiting`` of limiting.
+    private var highestGain = 0.0
+    private var trials: [(gain: Double, loudness: Double)] = []
+    private var simulation: TruePeakLimiter?
+    private var scratch: [Float] = []
+    private var gained: [Float] = []
+    private var measured: (loudness: Double, peak: Double)?
+    /// What the passes found and what was applied; nil until the last has ended.
     public private(set) var result: LoudnessNormalization?
+    public private(set) var wantsAnotherPass = false
 
-    public init(target: Double, ceiling: Double = -1) {
+    public init(target: Double, limiter: TruePeakLimiter.Settings? = nil, ceiling: Double = -1) {
         self.target = target
-        self.ceiling = ceiling
+        self.limiter = limiter
+        self.ceiling = limiter?.ceiling ?? ceiling
     }
 
     deinit { if state != nil { ebur128_destroy(&state) } }
 
     public func start(_ input: StageFormat) throws -> StageFormat {
         guard input.channels == 1 else { throw StageError("LoudnessNormalizer takes 1 channel, not \(input.channels)") }
+        format = input
         state = ebur128_init(1, UInt(input.rate), Int32(EBUR128_MODE_I.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue))
         guard state != nil else { throw StageError("libebur128 cannot measure \(input.rate) Hz") }
         return input
@@ -37,29 +60,97 @@ public final class LoudnessNormalizer: MeasuringStage {
 
     public func measure(_ input: UnsafeBufferPointer<Float>) {
         guard let s = state, !input.isEmpty else { return }
-        ebur128_add_frames_float(s, input.baseAddress, input.count)   // finite: NonFiniteGuard ran before
+        guard let limiter = simulation else {
+            ebur128_add_frames_float(s, input.baseAddress, input.count)   // finite: NonFiniteGuard ran before
+            return
+        }
+        // A trial pass: the gain, then the limiter, as the plan will run them.
+        scratch.removeAll(keepingCapacity: true)
+        gained.removeAll(keepingCapacity: true)
+        for x in input { gained.append(x * linearGain) }
+        gained.withUnsafeBufferPointer { limiter.process($0, into: &scratch) }
+        scratch.withUnsafeBufferPointer { ebur128_add_frames_float(s, $0.baseAddress, $0.count) }
     }
 
     public func finishMeasuring() {
+        wantsAnotherPass = false
+        if let limiter = simulation {
+            scratch.removeAll(keepingCapacity: true)
+            limiter.drain(into: &scratch)
+            if let s = state { scratch.withUnsafeBufferPointer { _ = ebur128_add_frames_float(s, $0.baseAddress, $0.count) } }
+            finishTrial()
+            return
+        }
         var loudness = 0.0, peak = 0.0
         guard let s = state, ebur128_loudness_global(s, &loudness) == 0, loudness.isFinite, loudness > -70 else {
-            result = LoudnessNormalization(measured: nil, truePeak: nil, target: target, gain: 0, cappedBy: 0)
+            result = LoudnessNormalization(measured: nil, truePeak: nil, target: target, gain: 0, cappedBy: 0, limiterCeiling: limiter?.ceiling)
             return
         }
         flushTruePeak(s, channels: 1)
         guard ebur128_true_peak(s, 0, &peak) == 0, peak > 0 else {
-            result = LoudnessNormalization(measured: nil, truePeak: nil, target: target, gain: 0, cappedBy: 0)
+            result = LoudnessNormalization(measured: nil, truePeak: nil, target: target, gain: 0, cappedBy: 0, limiterCeiling: limiter?.ceiling)
             return
         }
         let peakDB = 20 * log10(peak)
+        measured = (loudness, peakDB)
         let wanted = target - loudness
-        let gain = min(wanted, ceiling - peakDB)
+        guard limiter != nil, peakDB + wanted > ceiling else {
+            // Nothing for a limiter to do, or no limiter: one gain, capped at the ceiling.
+            let applied = min(wanted, ceiling - peakDB)
+            finish(gain: applied, loudnessAfter: loudness + applied, cappedBy: max(0, wanted - applied))
+            return
+        }
+        highestGain = ceiling - peakDB + Self.deepestLimiting
+        beginTrial(gain: min(wanted, highestGain))
+    }
+
+    /// Sets up a pass that runs `gain` and the limiter over the prompt and measures the result.
+    private func beginTrial(gain: Double) {
+        self.gain = gain
         linearGain = Float(pow(10, gain / 20))
-        result = LoudnessNormalization(measured: loudness, truePeak: peakDB, target: target, gain: gain, cappedBy: max(0, wanted - gain))
+        ebur128_destroy(&state)
+        state = ebur128_init(1, UInt(format.rate), Int32(EBUR128_MODE_I.rawValue))
+        simulation = TruePeakLimiter(limiter!)
+        _ = try? simulation!.start(format)
+        wantsAnotherPass = true
+    }
+
+    /// Takes a trial's measure: done when on target (0.05 LU), or at the deepest limiting
+    /// allowed; else the next gain, by the secant through the last two trials.
+    private func finishTrial() {
+        var loudness = 0.0
+        guard let s = state, ebur128_loudness_global(s, &loudness) == 0, loudness.isFinite else {
+            finish(gain: gain, loudnessAfter: nil, cappedBy: 0)
+            return
+        }
+        trials.append((gain, loudness))
+        let error = target - loudness
+        let atLimit = gain >= highestGain - 1e-9 && error > 0
+        if abs(error) <= 0.05 || atLimit || trials.count >= 6 {
+            finish(gain: gain, loudnessAfter: loudness, cappedBy: atLimit ? error : 0)
+            return
+        }
+        var next = gain + error
+        if trials.count >= 2 {
+            let (g0, l0) = trials[trials.count - 2]
+            if abs(loudness - l0) > 1e-6 { next = gain + error * (gain - g0) / (loudness - l0) }
+        }
+        beginTrial(gain: min(max(next, gain - 3), highestGain))
+    }
+
+    private func finish(gain: Double, loudnessAfter: Double?, cappedBy: Double) {
+        simulation = nil
+        wantsAnotherPass = false
+        self.gain = gain
+        linearGain = Float(pow(10, gain / 20))
+        result = LoudnessNormalization(measured: measured?.loudness, truePeak: measured?.peak, target: target, gain: gain,
+                                       cappedBy: cappedBy, limiterCeiling: limiter?.ceiling, loudnessAfter: loudnessAfter,
+                                       trials: trials.count)
     }
 
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
         if linearGain == 1 { output.append(contentsOf: input); return }
+        output.reserveCapacity(output.count + input.count)
         for x in input { output.append(x * linearGain) }
     }
 
@@ -76,6 +167,15 @@ public struct LoudnessNormalization: Sendable, Equatable {
     public var target: Double
     /// Gain applied, dB.
     public var gain: Double
-    /// How far the gain fell short of the target to keep the true peak under the ceiling, dB.
+    /// How far the result falls short of the target, dB: without a limiter, to keep the
+    /// true peak under the ceiling; with one, not to limit deeper than
+    /// ``LoudnessNormalizer/deepestLimiting``.
     public var cappedBy: Double
+    /// The ceiling of the limiter after the gain, dBTP; nil when there is none.
+    public var limiterCeiling: Double?
+    /// The loudness the prompt has after the gain (and the limiter), LUFS, as measured
+    /// at the plan's highest output rate.
+    public var loudnessAfter: Double?
+    /// Passes run with the limiter to find the gain (0 when it had nothing to do).
+    public var trials = 0
 }

@@ -24,6 +24,8 @@ public enum StageReport: Sendable, Equatable {
     case overs(count: Int, peak: Float)
     /// Levels of the decoded input (``LevelMeter``).
     case levels(LevelMeter.Levels)
+    /// What the true-peak limiter did (``TruePeakLimiter``).
+    case limited(TruePeakLimiter.Activity)
 }
 
 /// The shape of every processing stage, after sox's effects chain: start with the input
@@ -56,8 +58,15 @@ public protocol AudioStage: AnyObject {
 public protocol MeasuringStage: AudioStage {
     /// Sees one block of the first pass.
     func measure(_ input: UnsafeBufferPointer<Float>)
-    /// The first pass has ended; `process` calls follow.
+    /// A pass has ended; `process` calls follow unless ``wantsAnotherPass``.
     func finishMeasuring()
+    /// True when the stage wants to see the whole input through `measure` once more (a
+    /// normalizer finding the gain that reaches its target after a limiter).
+    var wantsAnotherPass: Bool { get }
+}
+
+extension MeasuringStage {
+    public var wantsAnotherPass: Bool { false }
 }
 
 /// Errors a stage raises when it starts.

@@ -25,7 +25,8 @@ public struct BatchOptions: Sendable {
     /// What must match for an existing output to count as up to date.
     var fingerprint: String {
         let c = conversion
-        return "promptc-1|\(c.channel.map(String.init) ?? "mean")|\(c.quality.passbandEdge)/\(c.quality.stopbandEdge)/\(c.quality.attenuationDB)|fast=\(c.decoderFastPath)|strict=\(c.strict)" + (c.highpass.map { "|highpass=\($0)" } ?? "") + (c.normalize.map { "|normalize=\($0)/\(c.normalizeCeiling)" } ?? "") + (c.gainDB.map { "|gain=\($0)" } ?? "")
+        return "promptc-1|\(c.channel.map(String.init) ?? "mean")|\(c.quality.passbandEdge)/\(c.quality.stopbandEdge)/\(c.quality.attenuationDB)|fast=\(c.decoderFastPath)|strict=\(c.strict)" + (c.highpass.map { "|highpass=\($0)" } ?? "") + (c.normalize.map { "|normalize=\($0)" } ?? "") + (c.gainDB.map { "|gain=\($0)" } ?? "")
+            + (c.limiterCeiling.map { "|limit=\($0)" } ?? "")
     }
 }
 

@@ -56,11 +56,17 @@ public struct ConversionOptions: Sendable {
     /// Make a truncated input an error instead of a warning.
     public var strict = false
     /// A loudness target in LUFS (``LoudnessNormalizer``): the prompt is measured whole,
-    /// then given one gain, capped so its true peak stays at or under -1 dBTP. Nil changes
-    /// no level.
+    /// then given one gain; the limiter holds its true peak. Nil changes no level.
     public var normalize: Double?
-    /// The highest true peak normalization may make, dBTP.
-    public var normalizeCeiling = -1.0
+    /// The ceiling of the true-peak limiter (``TruePeakLimiter``), dBTP. Nil: a limiter at
+    /// ``defaultLimit`` runs whenever the gain is raised (normalization, a positive
+    /// `gainDB`) unless `limitWhenRaising` is off, and none otherwise.
+    public var limit: Double?
+    /// Run the limiter at ``defaultLimit`` when the gain is raised. Off, normalization is
+    /// capped so the true peak stays under -1 dBTP instead (and a fixed gain may clip).
+    public var limitWhenRaising = true
+    /// The ceiling of the limiter when none is given, dBTP.
+    public static let defaultLimit = -1.0
     /// A fixed gain in dB (ffmpeg's `-af volume`); nil leaves the level alone.
     public var gainDB: Double?
     /// The corner of a high-pass filter against rumble and DC (``HighPassFilter``), in
@@ -84,6 +90,17 @@ public struct ConversionOptions: Sendable {
     public var blockFrames = 16384
 
     public init() {}
+
+    /// True when the options change the sound (filter, gain, normalization, limiter):
+    /// a file that is already a prompt must then be converted, not copied.
+    public var changesSound: Bool { highpass != nil || normalize != nil || gainDB != nil || limiterCeiling != nil }
+
+    /// The limiter's ceiling this conversion runs with, dBTP; nil when there is none.
+    public var limiterCeiling: Double? {
+        if let l = limit { return l }
+        guard limitWhenRaising, normalize != nil || (gainDB ?? 0) > 0 else { return nil }
+        return Self.defaultLimit
+    }
 }
 
 /// What a conversion did, for messages, JSON reports and tests.
@@ -105,6 +122,8 @@ public struct ConversionReport: Sendable {
     public var overs: Int
     /// What `normalize` measured and applied.
     public var normalization: LoudnessNormalization?
+    /// What the true-peak limiter did, when it lowered any sample.
+    public var limiting: TruePeakLimiter.Activity?
     /// Integrated loudness of the prompt (mono mix), LUFS, when measured
     /// (``ConversionOptions/measureLoudness``) and measurable (0.4 s above -70 LUFS).
     public var loudnessLUFS: Double?
@@ -125,7 +144,8 @@ public enum ConversionWarning: Sendable, Equatable {
     case nonFinite(samples: Int)
     /// A headerless G.711 input whose content looks like the other law than its name says.
     case lawMismatch(stated: G711Law, seen: G711Law)
-    /// Normalization stopped short of its target to keep the true peak under -1 dBTP.
+    /// Normalization stopped short of its target: to keep the true peak under -1 dBTP
+    /// without a limiter, or not to limit deeper than the normalizer allows.
     case normalizationCapped(LoudnessNormalization)
     /// Nothing in the prompt was loud enough to measure (silence, under 0.4 s): no gain.
     case notMeasurable(target: Double)
@@ -137,8 +157,13 @@ public enum ConversionWarning: Sendable, Equatable {
         case .nonFinite(let n): "\(n) NaN, infinite or absurd (beyond ±4, +12 dBFS) samples were replaced (NaN by silence, the others by full scale)"
         case let .lawMismatch(stated, seen): "the content looks like \(seen.text), not \(stated.text) as the name says: it was read as \(stated.text) (use --raw-format to read it otherwise)"
         case let .normalizationCapped(n):
-            formatted("normalized to %.1f LUFS, not %.1f: %+.1f dB would have taken the true peak above -1 dBTP (it was %.1f dBTP at %.1f LUFS)",
-                      (n.measured ?? 0) + n.gain, n.target, n.gain + n.cappedBy, n.truePeak ?? 0, n.measured ?? 0)
+            if let ceiling = n.limiterCeiling {
+                formatted("normalized to %.1f LUFS, not %.1f: more would have needed over %.0f dB of limiting to keep the true peak under %.1f dBTP (it was %.1f dBTP at %.1f LUFS)",
+                          n.loudnessAfter ?? n.target - n.cappedBy, n.target, LoudnessNormalizer.deepestLimiting, ceiling, n.truePeak ?? 0, n.measured ?? 0)
+            } else {
+                formatted("normalized to %.1f LUFS, not %.1f: %+.1f dB would have taken the true peak above -1 dBTP (it was %.1f dBTP at %.1f LUFS)",
+                          (n.measured ?? 0) + n.gain, n.target, n.gain + n.cappedBy, n.truePeak ?? 0, n.measured ?? 0)
+            }
         case let .notMeasurable(target):
             formatted("not normalized to %.1f LUFS: nothing in it is loud enough to measure (silence, or under 0.4 s)", target)
         }
@@ -217,9 +242,12 @@ public enum Converter {
 
     private static func run(source: AudioSource, input: String, writers: [PromptWriter], options: ConversionOptions) throws -> ConversionReport {
         let loudness = options.measureLoudness ? LoudnessMeter(channels: 1) : nil
-        let normalizer = options.normalize.map { LoudnessNormalizer(target: $0, ceiling: options.normalizeCeiling) }
+        let limit = options.limiterCeiling.map { TruePeakLimiter.Settings(ceiling: $0) }
+        let normalizer = options.normalize.map { LoudnessNormalizer(target: $0, limiter: limit, ceiling: ConversionOptions.defaultLimit) }
+        let limiter = limit.map { TruePeakLimiter($0) }
+        let atOutputRate: [AudioStage] = (normalizer.map { [$0] } ?? []) + (limiter.map { [$0] } ?? [])
         let plan = Planner.conversion(source: source, writers: writers, options: options, meters: loudness.map { [$0] } ?? [],
-                                      measuring: normalizer.map { [$0] } ?? [])
+                                      atOutputRate: atOutputRate)
         let result = try PlanExecutor.run(plan, options: PlanExecutor.Options(decodeAhead: options.decodeAhead, blockFrames: options.blockFrames))
         // An input that decodes to nothing (an Ogg cut short, a WAV whose data size is 0)
         // would make empty prompts that "play" silence: an error, and no output is written.
@@ -231,11 +259,13 @@ public enum Converter {
         }
         var warnings = source.warnings.map(ConversionWarning.decode)
         var overs = 0, peak: Float = 0, nonFinite = 0
+        var limiting: TruePeakLimiter.Activity?
         for report in plan.reports {
             switch report {
             case let .overs(count, p): overs = max(overs, count); peak = max(peak, p)
             case let .nonFinite(replaced): nonFinite += replaced
             case .levels: break
+            case .limited(let a): if a.limitedFrames > 0 { limiting = a }
             }
         }
         if overs > 0 { warnings.append(.clipped(samples: overs, peak: peak)) }
@@ -256,6 +286,7 @@ public enum Converter {
                                       warnings: warnings, overs: overs, nonFinite: nonFinite)
         report.loudnessLUFS = loudness?.integratedLoudness
         report.normalization = normalizer?.result
+        report.limiting = limiting
         if let n = normalizer?.result {
             if n.measured == nil { report.warnings.append(.notMeasurable(target: n.target)) }
             if n.cappedBy > 0.05 { report.warnings.append(.normalizationCapped(n)) }

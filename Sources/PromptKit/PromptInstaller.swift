@@ -252,9 +252,9 @@ public final class PromptInstaller {
             }
             if prompts[key] == nil { prompts[key] = PromptSource(name: name, subpath: subpath, recording: nil, files: []); order.append(key) }
             // Raw prompt files are prompts; a WAV is one only if Asterisk can play it as it is,
-            // otherwise it is a recording to convert. Asked to process (normalize, filter),
+            // otherwise it is a recording to convert. Asked to process (normalize, filter, limit),
             // every file is a recording: copied as it is, it would escape the processing.
-            let processing = options.conversion.normalize != nil || options.conversion.highpass != nil
+            let processing = options.conversion.changesSound
             let asPrompt: PromptFormat? = {
                 guard !processing, let f = PromptFormat.forExtension(ext), f != .mp3 else { return nil }
                 if f == .wav || f == .wav16 { return (try? PromptCheck.formatProblem(path, format: f)) == .some(nil) ? f : nil }

@@ -15,11 +15,7 @@ struct ConversionFlags: ParsableArguments {
     @Flag(help: "Decode at full rate and in stereo even when a faster path would do (MP3 synthesized at a quarter of the rate, Opus decoded at 12 kHz, for 8 kHz outputs).")
     var noFastPath = false
 
-    @Option(help: ArgumentHelp("Remove rumble, handling noise and DC below this frequency: a 4th-order Butterworth high-pass, -3 dB at the corner, flat from 3 times it (--highpass alone: 100 Hz).", valueName: "hz"))
-    var highpass: Double?
-
-    @Option(help: ArgumentHelp("Bring the prompt to this integrated loudness (LUFS), capped so the true peak stays under -1 dBTP (--normalize alone: -19, the median of Asterisk's own prompts).", valueName: "lufs"))
-    var normalize: Double?
+    @OptionGroup var processing: ProcessingFlags
 
     @Option(help: ArgumentHelp("Permission bits of new files, in octal (default: 0666 less the umask).", valueName: "octal"))
     var mode: String?
@@ -27,8 +23,6 @@ struct ConversionFlags: ParsableArguments {
     func validate() throws {
         if let c = channel, c < 1 { throw ValidationError("--channel counts from 1 (1 = left).") }
         if let m = mode { _ = try parseMode(m) }
-        if let n = normalize, !(n >= -70 && n <= 0) { throw ValidationError("--normalize takes a loudness between -70 and 0 LUFS; \(n) is not.") }
-        if let h = highpass, !(h >= 10 && h <= 1000) { throw ValidationError("--highpass takes a corner between 10 and 1000 Hz; \(h) is not.") }
     }
 
     func apply(to options: inout ConversionOptions) {
@@ -36,8 +30,7 @@ struct ConversionFlags: ParsableArguments {
         options.strict = strict
         options.decoderFastPath = !noFastPath
         options.mode = mode.flatMap { try? parseMode($0) }
-        options.highpass = highpass
-        options.normalize = normalize
+        processing.apply(to: &options)
     }
 }
 

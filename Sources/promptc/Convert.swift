@@ -83,6 +83,12 @@ struct Convert: ParsableCommand {
         if verbose {
             var err = StandardError()
             print("\(input): \(report.inputFormat), \(formatted("%.2f", report.inputSeconds)) s; SIMD kernels: \(SIMDLevel.active)", to: &err)
+            if let n = report.normalization, let before = n.measured {
+                print("\(input): \(formatted("%.1f", before)) LUFS (true peak \(formatted("%.1f", n.truePeak ?? 0)) dBTP), gain \(formatted("%+.1f", n.gain)) dB -> \(formatted("%.1f", n.loudnessAfter ?? before + n.gain)) LUFS", to: &err)
+            }
+            if let l = report.limiting {
+                print("\(input): limiter took up to \(formatted("%.1f", l.maxReductionDB)) dB off \(formatted("%.2f", Double(l.limitedFrames) / Double(max(l.rate, 1)))) s", to: &err)
+            }
             for o in report.outputs {
                 print("wrote \(o.path): \(o.format.rawValue), \(o.format.sampleRate) Hz mono, \(o.frames) samples (\(formatted("%.2f", Double(o.frames) / Double(o.format.sampleRate))) s), \(o.bytes) bytes", to: &err)
             }

@@ -72,16 +72,10 @@ struct Install: ParsableCommand {
     @Option(help: ArgumentHelp("Permission bits of the installed files, in octal; Asterisk must be able to read them.", valueName: "octal"))
     var mode = "0644"
 
-    @Option(help: ArgumentHelp("Remove rumble, handling noise and DC below this frequency, as for convert (--highpass alone: 100 Hz).", valueName: "hz"))
-    var highpass: Double?
-
-    @Option(help: ArgumentHelp("Bring every prompt to this loudness (LUFS), as for convert (--normalize alone: -19, Asterisk's own prompts).", valueName: "lufs"))
-    var normalize: Double?
+    @OptionGroup var processing: ProcessingFlags
 
     func validate() throws {
         _ = try parseMode(mode)
-        if let h = highpass, !(h >= 10 && h <= 1000) { throw ValidationError("--highpass takes a corner between 10 and 1000 Hz; \(h) is not.") }
-        if let n = normalize, !(n >= -70 && n <= 0) { throw ValidationError("--normalize takes a loudness between -70 and 0 LUFS; \(n) is not.") }
     }
 
     func run() throws {
@@ -96,8 +90,7 @@ struct Install: ParsableCommand {
         o.replace = replace
         o.dryRun = dryRun
         o.strict = strict
-        o.conversion.highpass = highpass
-        o.conversion.normalize = normalize
+        processing.apply(to: &o.conversion)
         let installer = PromptInstaller(options: o)
         let done = try installer.install(sources)
         var err = StandardError()

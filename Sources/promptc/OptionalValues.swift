@@ -6,7 +6,8 @@ import PromptKit
 
 enum OptionalValues {
     /// Option name and the value the bare option means.
-    static let defaults: [String: String] = ["--highpass": "100", "--normalize": formatted("%.1f", SoundsDoctor.stockLoudness)]
+    static let defaults: [String: String] = ["--highpass": "100", "--normalize": formatted("%.1f", SoundsDoctor.stockLoudness),
+                                                   "--limit": formatted("%.1f", ConversionOptions.defaultLimit)]
 
     /// The arguments with every bare optional-value option given its default, unless a
     /// number follows it (`--highpass 150` is the value 150, not a file named 150).

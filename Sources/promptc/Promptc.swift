@@ -30,7 +30,7 @@ struct Promptc: ParsableCommand {
                 options.overwrite = cmd.overwrite
                 options.highpass = cmd.filters.highpass
                 options.normalize = cmd.filters.normalize
-                options.normalizeCeiling = cmd.filters.ceiling ?? options.normalizeCeiling
+                options.limit = cmd.filters.ceiling
                 options.gainDB = cmd.filters.gainDB
                 let report = try Converter.convert(input: cmd.input, outputs: [cmd.output], options: options)
                 if !cmd.quiet { report.warnings.forEach { warn("\(cmd.input): \($0.message)") } }

@@ -6,7 +6,12 @@ import Testing
 
 /// Loudness and true peak of a prompt file, by libebur128 (which RealTreeTests checks
 /// against ffmpeg's ebur128 filter on Debian's stock prompts).
-private func measure(_ path: String) throws -> (lufs: Double?, truePeak: Double?) {
+private func writeSLN(_ path: String, _ x: [Float]) throws {
+    try Data(x.flatMap { v -> [UInt8] in let s = UInt16(bitPattern: Int16((v * 32768).rounded())); return [UInt8(s & 0xFF), UInt8(s >> 8)] })
+        .write(to: URL(fileURLWithPath: path))
+}
+
+func measureLoudness(_ path: String) throws -> (lufs: Double?, truePeak: Double?) {
     let (x, rate) = try decodeMono(path)
     let n = LoudnessNormalizer(target: -19)
     _ = try n.start(StageFormat(rate: rate, channels: 1))
@@ -27,7 +32,7 @@ struct NormalizeTests {
         let out = dir.appendingPathComponent("n.sln16").path
         let report = try Converter.convert(input: fixture(file), outputs: [try OutputTarget(path: out)], options: o)
         let n = try #require(report.normalization)
-        let after = try measure(out)
+        let after = try measureLoudness(out)
         let lufs = try #require(after.lufs), peak = try #require(after.truePeak)
         #expect(peak <= -1 + 0.1, "\(file): true peak \(peak) dBTP")
         let capped = report.warnings.contains { if case .normalizationCapped = $0 { true } else { false } }
@@ -40,23 +45,56 @@ struct NormalizeTests {
         print("\(file) -> \(target): \(String(format: "%.1f", n.measured ?? .nan)) LUFS + \(String(format: "%.1f", n.gain)) dB = \(String(format: "%.2f", lufs)) LUFS, true peak \(String(format: "%.2f", peak)) dBTP\(capped ? " (capped)" : "")")
     }
 
-    @Test("a quiet recording (-56 LUFS, speech with peaks 20 dB above its loudness) is raised until its true peak reaches -1 dBTP, with a warning; silence gets no gain and a warning")
+    @Test("a quiet recording (-56 LUFS, speech with peaks 20 dB above its loudness) reaches the target through the limiter; without it (--no-limit), it stops where the true peak reaches -1 dBTP, with a warning; silence gets no gain and a warning")
     func quietAndSilent() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
         let quiet = dir.appendingPathComponent("quiet.sln").path
         let x = try decodeMono(fixture("speech/speech-8k-mono.wav")).samples.map { $0 * 0.02 }
-        try Data(x.flatMap { v -> [UInt8] in let s = UInt16(bitPattern: Int16((v * 32768).rounded())); return [UInt8(s & 0xFF), UInt8(s >> 8)] })
-            .write(to: URL(fileURLWithPath: quiet))
+        try writeSLN(quiet, x)
         var o = ConversionOptions(); o.normalize = -19
         let out = dir.appendingPathComponent("q.sln").path
         let r = try Converter.convert(input: quiet, outputs: [try OutputTarget(path: out)], options: o)
-        #expect(r.warnings.contains { if case .normalizationCapped = $0 { true } else { false } })
-        #expect(abs((try measure(out).truePeak ?? 0) - -1) < 0.3)
+        #expect(!r.warnings.contains { if case .normalizationCapped = $0 { true } else { false } }, "\(r.warnings)")
+        let limited = try measureLoudness(out)
+        #expect(abs((limited.lufs ?? 0) - -19) <= 0.5 && (limited.truePeak ?? 0) <= -1 + 0.1, "\(limited)")
+        #expect((r.limiting?.maxReductionDB ?? 0) > 0.5, "the limiter acted")
+        o.limitWhenRaising = false
+        let capped = try Converter.convert(input: quiet, outputs: [try OutputTarget(path: dir.appendingPathComponent("c.sln").path)], options: o)
+        #expect(capped.warnings.contains { if case .normalizationCapped = $0 { true } else { false } })
+        #expect(capped.limiting == nil)
+        #expect(abs((try measureLoudness(dir.appendingPathComponent("c.sln").path).truePeak ?? 0) - -1) < 0.3)
         let silence = dir.appendingPathComponent("silence.sln").path
         try Data(count: 16000).write(to: URL(fileURLWithPath: silence))
+        o.limitWhenRaising = true
         let s = try Converter.convert(input: silence, outputs: [try OutputTarget(path: dir.appendingPathComponent("s.sln").path)], options: o)
         #expect(s.warnings.contains { if case .notMeasurable = $0 { true } else { false } })
         #expect(try Data(contentsOf: dir.appendingPathComponent("s.sln")) == Data(count: 16000))
+    }
+
+    @Test("a quiet recording with a loud click: the limiter takes at most 12 dB off the click, normalization stops short there and says so")
+    func deepestLimiting() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        var x = try decodeMono(fixture("speech/speech-8k-mono.wav")).samples.map { $0 * 0.05 }
+        for i in -40...40 {   // a click as a microphone passes it: a band-limited pulse (windowed sinc) reaching 0.9
+            let u = 0.85 * Double(i)
+            x[4000 + i] += Float(0.9 * (i == 0 ? 1 : sin(.pi * u) / (.pi * u)) * (0.5 + 0.5 * cos(.pi * Double(i) / 41)))
+        }
+        let input = dir.appendingPathComponent("click.sln").path
+        try writeSLN(input, x)
+        let before = try measureLoudness(input)
+        var o = ConversionOptions(); o.normalize = -19
+        let out = dir.appendingPathComponent("k.sln").path
+        let r = try Converter.convert(input: input, outputs: [try OutputTarget(path: out)], options: o)
+        let n = try #require(r.normalization)
+        #expect(r.warnings.contains { if case .normalizationCapped = $0 { true } else { false } }, "\(r.warnings)")
+        // The gain that puts the click's true peak 12 dB over the -1 dBTP ceiling.
+        let expectedGain = -1 - (before.truePeak ?? 0) + LoudnessNormalizer.deepestLimiting
+        #expect(abs(n.gain - expectedGain) < 0.01, "\(n.gain) dB")
+        let after = try measureLoudness(out)
+        #expect((after.truePeak ?? 0) <= -1 + 0.1 && (after.lufs ?? 0) < -19.5, "\(after)")
+        #expect(abs((r.limiting?.maxReductionDB ?? 0) - LoudnessNormalizer.deepestLimiting) < 0.5, "\(String(describing: r.limiting))")
+        print(String(format: "click: %.1f LUFS, %.1f dBTP -> gain %+.1f dB -> %.2f LUFS, %.2f dBTP, limiter up to %.1f dB",
+                     before.lufs ?? .nan, before.truePeak ?? .nan, n.gain, after.lufs ?? .nan, after.truePeak ?? .nan, r.limiting?.maxReductionDB ?? 0))
     }
 
     @Test("convert, batch and install take --normalize (bare: -19 LUFS; a negative value given separately)")
@@ -67,20 +105,20 @@ struct NormalizeTests {
             let out = dir.appendingPathComponent("c\(target).sln").path
             let r = try runPromptc(["convert", input] + args + ["-o", out])
             #expect(r.status == 0, "\(r.stderr)")
-            #expect(abs((try measure(out).lufs ?? 0) - target) <= 0.5, "\(args)")
+            #expect(abs((try measureLoudness(out).lufs ?? 0) - target) <= 0.5, "\(args)")
         }
         #expect(try runPromptc(["convert", input, "--normalize=5", "-o", dir.appendingPathComponent("x.sln").path]).status == 2)
         let src = dir.appendingPathComponent("src"), out = dir.appendingPathComponent("out"), sounds = dir.appendingPathComponent("sounds")
         try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: input, toPath: src.appendingPathComponent("five.wav").path)
         #expect(try runPromptc(["batch", src.path, "-o", out.path, "--format", "sln", "--normalize", "-23"]).status == 0)
-        #expect(abs((try measure(out.appendingPathComponent("five.sln").path).lufs ?? 0) - -23) <= 0.5)
+        #expect(abs((try measureLoudness(out.appendingPathComponent("five.sln").path).lufs ?? 0) - -23) <= 0.5)
         #expect(try runPromptc(["install", input, "--sounds-dir", sounds.path, "--formats", "sln", "--normalize", "-23"]).status == 0)
         // en-5.wav is a WAV Asterisk plays as it is, which install would copy: asked to
         // normalize, it converts it like any recording.
         let installed = FileTree.list(sounds.path).filter { $0.hasSuffix(".sln") }
         #expect(installed.count == 1)
-        for f in installed { #expect(abs((try measure(sounds.path + "/" + f).lufs ?? 0) - -23) <= 0.5) }
+        for f in installed { #expect(abs((try measureLoudness(sounds.path + "/" + f).lufs ?? 0) - -23) <= 0.5) }
     }
 }
 
@@ -104,11 +142,11 @@ struct FFmpegFilterTests {
         var hp = ConversionOptions(); hp.highpass = 120
         #expect(try ff("highpass=f=120") == (try convert(hp)))
         #expect(try ff("highpass=120") == (try convert(hp)))
-        var ln = ConversionOptions(); ln.normalize = -24; ln.normalizeCeiling = -2
+        var ln = ConversionOptions(); ln.normalize = -24; ln.limit = -2
         #expect(try ff("loudnorm") == (try convert(ln)), "ffmpeg's defaults: I=-24, TP=-2")
-        ln.normalize = -16; ln.normalizeCeiling = -1.5
+        ln.normalize = -16; ln.limit = -1.5
         #expect(try ff("loudnorm=I=-16:TP=-1.5:LRA=11") == (try convert(ln)))
-        var both = ConversionOptions(); both.highpass = 100; both.normalize = -24; both.normalizeCeiling = -2
+        var both = ConversionOptions(); both.highpass = 100; both.normalize = -24; both.limit = -2
         #expect(try ff("highpass=f=100,loudnorm") == (try convert(both)))
         func rms(_ d: Data) -> Double {
             let s = stride(from: 0, to: d.count - 1, by: 2).map { Double(Int16(bitPattern: UInt16(d[$0]) | UInt16(d[$0 + 1]) << 8)) }

@@ -71,7 +71,7 @@ struct PlanTests {
         let wide = CollectorSink(), narrow = CollectorSink()
         let stage = PeakTo(0.5)
         let measured = try AudioDecoder.open(input)
-        let plan = Planner.plan(source: measured, sinks: [(16000, wide), (8000, narrow)], pick: nil, quality: .telephone, measuring: [stage])
+        let plan = Planner.plan(source: measured, sinks: [(16000, wide), (8000, narrow)], pick: nil, quality: .telephone, atOutputRate: [stage])
         _ = try PlanExecutor.run(plan)
         // The stage saw the signal at 16 kHz: as many samples as the 16 kHz output has.
         #expect(stage.measuredSamples == plainWide.samples.count)

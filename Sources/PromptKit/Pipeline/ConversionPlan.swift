@@ -87,30 +87,31 @@ enum Planner {
     /// The plan of a conversion to prompt files.
     /// - Parameter meters: pass-through stages at the end of the front, which see the
     ///   prompt's mono signal before any resampling (a loudness meter).
-    /// - Parameter measuring: stages that need the whole prompt first (loudness normalization).
+    /// - Parameter atOutputRate: stages that run once at the highest output rate, before the
+    ///   branches: loudness normalization (which needs the whole prompt first) and the
+    ///   limiter, so every format of a prompt gets the same gain curve.
     static func conversion(source: AudioSource, writers: [PromptWriter], options: ConversionOptions, meters: [AudioStage] = [],
-                           measuring: [AudioStage] = []) -> ConversionPlan {
+                           atOutputRate: [AudioStage] = []) -> ConversionPlan {
         let p = plan(source: source, sinks: writers.map { ($0.format.sampleRate, WriterSink($0)) }, pick: options.channel,
-                     quality: options.quality, measuring: measuring, filters: filters(options))
+                     quality: options.quality, atOutputRate: atOutputRate, filters: filters(options))
         return meters.isEmpty ? p : ConversionPlan(source: p.source, front: p.front + meters, branches: p.branches)
     }
 
-    /// A plan from the source to sinks at their rates. Stages that need the whole input
-    /// (`measuring`) run at the end of the front, after a resampler to the highest output
-    /// rate: the executor spools what reaches them, so the spool holds the lowest useful
-    /// rate (8 kHz mono for narrowband prompts: 1.9 MB a minute), and each branch
-    /// resamples from there.
+    /// A plan from the source to sinks at their rates. Stages `atOutputRate` run at the end
+    /// of the front, after a resampler to the highest output rate, and each branch
+    /// resamples from there. A stage there that needs the whole input gets it spooled by
+    /// the executor at that rate (8 kHz mono for narrowband prompts: 1.9 MB a minute).
     static func plan(source: AudioSource, sinks: [(rate: Int, sink: SampleSink)], pick channel: Int?,
-                     quality: ResamplerQuality, measuring: [AudioStage] = [], filters: [AudioStage] = []) -> ConversionPlan {
+                     quality: ResamplerQuality, atOutputRate: [AudioStage] = [], filters: [AudioStage] = []) -> ConversionPlan {
         var stages = front(channels: source.channels, pick: channel, filters: filters)
-        guard !measuring.isEmpty, let top = sinks.map(\.rate).max() else {
+        guard !atOutputRate.isEmpty, let top = sinks.map(\.rate).max() else {
             return ConversionPlan(source: source, front: stages,
                                   branches: branches(inputRate: source.sampleRate, delay: source.stream.delay, quality: quality, sinks: sinks))
         }
         let delay = source.stream.delay
         stages.append(PolyphaseResampler(inputRate: source.sampleRate, outputRate: top, quality: quality,
                                          advance: (delay.numerator, delay.denominator)))
-        return ConversionPlan(source: source, front: stages + measuring,
+        return ConversionPlan(source: source, front: stages + atOutputRate,
                               branches: branches(inputRate: top, delay: .zero, quality: quality, sinks: sinks))
     }
 }

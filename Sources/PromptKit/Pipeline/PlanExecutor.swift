@@ -92,6 +92,10 @@ enum PlanExecutor {
                 producer.recycle(block)
             }
             measuring.finishMeasuring()
+            while measuring.wantsAnotherPass {
+                try spool.replay(blockFrames: options.blockFrames) { measuring.measure($0) }
+                measuring.finishMeasuring()
+            }
             let rest = StageChain(replay)
             var mid: [Float] = []
             try spool.replay(blockFrames: options.blockFrames) { b in

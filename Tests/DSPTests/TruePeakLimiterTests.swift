@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import DSP
+
+/// The true peak of a signal, measured independently of the limiter's own 4x detector:
+/// band-limited interpolation at 16 times the rate with a long (128-tap a side) windowed sinc.
+private func truePeak(_ x: [Float]) -> Double {
+    let half = 128, over = 16
+    var peak = Double(x.map { abs($0) }.max() ?? 0)
+    let kernel: [[Double]] = (1..<over).map { k in
+        (0..<(2 * half)).map { i in
+            let u = Double(i - half + 1) - Double(k) / Double(over)
+            let r = u / Double(half)
+            let w = 0.5 + 0.5 * cos(Double.pi * r)          // Hann window
+            return abs(r) >= 1 ? 0 : sin(Double.pi * u) / (Double.pi * u) * w
+        }
+    }
+    // Between samples only where the kernel has the signal on both sides: a signal cut off
+    // at its ends would show the cut's own overshoot (Gibbs), not the signal's.
+    for n in (half - 1)..<max(half - 1, x.count - half) {
+        for h in kernel {
+            var v = 0.0
+            for i in 0..<(2 * half) { v += Double(x[n - half + 1 + i]) * h[i] }
+            peak = max(peak, abs(v))
+        }
+    }
+    return 20 * log10(peak)
+}
+
+/// THD+N of a tone: what is left after the fitted fundamental is taken out, against the fundamental.
+private func distortion(_ x: [Float], frequency: Double, rate: Int, from start: Int) -> (thdn: Double, amplitude: Double) {
+    let part = Array(x[start...])
+    let (a, phase) = Signal.fit(part, frequency: frequency, rate: rate, skip: 0)
+    var residual = 0.0
+    for (i, v) in part.enumerated() {
+        let e = Double(v) - a * sin(2 * .pi * frequency * Double(i) / Double(rate) + phase)
+        residual += e * e
+    }
+    return ((residual / Double(part.count)).squareRoot() / (a / 2.squareRoot()), a)
+}
+
+@Suite("TruePeakLimiter: look-ahead true-peak limiting without clipping")
+struct TruePeakLimiterTests {
+    @Test("a 1 kHz tone driven 6 dB into the limiter comes out at the ceiling with under 1% THD+N", arguments: [8000, 16000, 48000])
+    func toneDrivenIn(rate: Int) throws {
+        let ceiling = -7.0
+        let x = Signal.tone(1000, rate: rate, seconds: 1, amplitude: pow(10, -1.0 / 20))
+        let limiter = TruePeakLimiter(.init(ceiling: ceiling))
+        _ = try limiter.start(StageFormat(rate: rate, channels: 1))
+        let y = Signal.run(limiter, x)
+        #expect(y.count == x.count)
+        let (thdn, amplitude) = distortion(y, frequency: 1000, rate: rate, from: rate / 10)
+        #expect(thdn < 0.01, "\(rate) Hz: THD+N \(thdn * 100)%")
+        #expect(Signal.dB(amplitude) <= ceiling + 0.01 && Signal.dB(amplitude) > ceiling - 0.5, "\(rate) Hz: \(Signal.dB(amplitude)) dB")
+        #expect(truePeak(y) <= ceiling + 0.01, "\(rate) Hz: \(truePeak(y)) dBTP")
+        // The start too: the look-ahead lowers the gain before the first peak.
+        #expect(Signal.dB(Double(y[0..<(rate / 100)].map { abs($0) }.max()!)) <= ceiling + 0.01)
+        let a = limiter.activity
+        #expect(abs(a.maxReductionDB - (-1 - ceiling)) < 0.5, "\(a)")
+        print(String(format: "limiter, 1 kHz 6 dB in at %d Hz: THD+N %.4f%%, level %.2f dB for a ceiling of %.1f", rate, thdn * 100, Signal.dB(amplitude), ceiling))
+    }
+
+    @Test("below the ceiling every sample passes unchanged and in place")
+    func transparent() throws {
+        var g = SeededGenerator(seed: 7)
+        let x = (0..<20000).map { _ in Float.random(in: -0.3...0.3, using: &g) }   // true peak well under -1 dBTP
+        let limiter = TruePeakLimiter(.init(ceiling: -1))
+        _ = try limiter.start(StageFormat(rate: 8000, channels: 1))
+        #expect(Signal.run(limiter, x, block: 333).elementsEqual(x))
+        #expect(limiter.activity.limitedFrames == 0 && limiter.activity.maxReductionDB == 0)
+    }
+
+    @Test("sudden peaks (a click, a loud burst) in band-limited noise are held at the ceiling by a gain that moves smoothly, and it recovers after")
+    func transients() throws {
+        let rate = 8000
+        var g = SeededGenerator(seed: 11)
+        // What reaches the limiter is band-limited by the resampler: noise made of 60
+        // tones between 100 and 3400 Hz with random phases, the same for the click (a
+        // windowed sinc pulse) and the burst.
+        func bandLimitedNoise(_ n: Int, peak: Float) -> [Float] {
+            let tones = (0..<60).map { _ in (Double.random(in: 100...3400, using: &g), Double.random(in: 0...(2 * .pi), using: &g)) }
+            let v = (0..<n).map { i in Float(tones.reduce(0.0) { $0 + sin(2 * .pi * $1.0 * Double(i) / Double(rate) + $1.1) }) }
+            let m = v.map { abs($0) }.max()!
+            return v.map { $0 * peak / m }
+        }
+        var x = bandLimitedNoise(3 * rate, peak: 0.05)
+        for i in -40...40 {   // the click
+            let u = 0.85 * Double(i)
+            x[4000 + i] += Float((i == 0 ? 1 : sin(.pi * u) / (.pi * u)) * (0.5 + 0.5 * cos(.pi * Double(i) / 41)))
+        }
+        let burst = bandLimitedNoise(2400, peak: 1)
+        for i in burst.indices { x[8000 + i] += burst[i] }
+        let ceiling = -12.0
+        let limiter = TruePeakLimiter(.init(ceiling: ceiling))
+        _ = try limiter.start(StageFormat(rate: rate, channels: 1))
+        let y = Signal.run(limiter, x, block: 1000)
+        #expect(y.count == x.count)
+        let peak = truePeak(y), before = truePeak(x)
+        #expect(peak <= ceiling + 0.1, "\(peak) dBTP")
+        // The gain, where the input is not tiny: never a jump (clipping would be one), at
+        // most 1/40 a sample (the fall spread over the 5 ms look-ahead).
+        var steepest: Float = 0, previous: (index: Int, gain: Float) = (0, 1)
+        for i in x.indices where abs(x[i]) > 0.02 {
+            let gain = y[i] / x[i]
+            #expect(gain > 0 && gain <= 1.000001)
+            steepest = max(steepest, abs(gain - previous.gain) / Float(i - previous.index))
+            previous = (i, gain)
+        }
+        #expect(steepest < 0.04, "largest gain step between samples \(steepest)")
+        // Quiet noise a second after the burst: the gain is back to exactly 1 (release 80 ms).
+        #expect(y[20000...].elementsEqual(x[20000...]))
+        print(String(format: "limiter, click and burst at 8 kHz: true peak %.2f -> %.2f dBTP for %.1f, deepest %.1f dB, steepest gain step %.4f",
+                     before, peak, ceiling, limiter.activity.maxReductionDB, steepest))
+    }
+}
