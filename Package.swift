@@ -63,8 +63,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "G711Tests", dependencies: ["G711"]),
-        .testTarget(name: "DSPTests", dependencies: ["DSP"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "G711"]),
-        .testTarget(name: "PromptKitTests", dependencies: ["PromptKit", "AudioIO", "DSP", "G711"]),
+        .testTarget(name: "PromptKitTests", dependencies: ["PromptKit", "AudioIO", "DSP", "G711", "TestSupport"]),
     ]
 )

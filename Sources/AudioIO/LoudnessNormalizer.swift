@@ -17,8 +17,8 @@ import DSP
 public final class LoudnessNormalizer: MeasuringStage {
     public let inputChannels = 1
     public let outputChannels = 1
-    /// The loudness asked for, LUFS.
-    public let target: Double
+    /// The level asked for: integrated loudness (LUFS) or P.56 active speech level (dBov).
+    public let target: LoudnessTarget
     /// The limiter that follows this stage in the plan, if any.
     public let limiter: TruePeakLimiter.Settings?
     /// The highest true peak the gain may make, dBTP: the limiter's ceiling when there is one.
@@ -29,6 +29,7 @@ public final class LoudnessNormalizer: MeasuringStage {
 
     private var format = StageFormat(rate: 8000, channels: 1)
     private var state: UnsafeMutablePointer<ebur128_state>?
+    private var speech: ActiveSpeechLevel?
     private var linearGain: Float = 1
     private var gain = 0.0
     /// The highest gain allowed: the one that needs ``deepestLimiting`` of limiting.
@@ -42,7 +43,7 @@ public final class LoudnessNormalizer: MeasuringStage {
     public private(set) var result: LoudnessNormalization?
     public private(set) var wantsAnotherPass = false
 
-    public init(target: Double, limiter: TruePeakLimiter.Settings? = nil, ceiling: Double = -1) {
+    public init(target: LoudnessTarget, limiter: TruePeakLimiter.Settings? = nil, ceiling: Double = -1) {
         self.target = target
         self.limiter = limiter
         self.ceiling = limiter?.ceiling ?? ceiling
@@ -55,6 +56,7 @@ public final class LoudnessNormalizer: MeasuringStage {
         format = input
         state = ebur128_init(1, UInt(input.rate), Int32(EBUR128_MODE_I.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue))
         guard state != nil else { throw StageError("libebur128 cannot measure \(input.rate) Hz") }
+        if case .activeSpeech = target { speech = ActiveSpeechLevel(rate: input.rate) }
         return input
     }
 
@@ -62,6 +64,7 @@ public final class LoudnessNormalizer: MeasuringStage {
         guard let s = state, !input.isEmpty else { return }
         guard let limiter = simulation else {
             ebur128_add_frames_float(s, input.baseAddress, input.count)   // finite: NonFiniteGuard ran before
+            speech?.add(input)
             return
         }
         // A trial pass: the gain, then the limiter, as the plan will run them.
@@ -69,7 +72,7 @@ public final class LoudnessNormalizer: MeasuringStage {
         gained.removeAll(keepingCapacity: true)
         for x in input { gained.append(x * linearGain) }
         gained.withUnsafeBufferPointer { limiter.process($0, into: &scratch) }
-        scratch.withUnsafeBufferPointer { ebur128_add_frames_float(s, $0.baseAddress, $0.count) }
+        scratch.withUnsafeBufferPointer { ebur128_add_frames_float(s, $0.baseAddress, $0.count); speech?.add($0) }
     }
 
     public func finishMeasuring() {
@@ -77,23 +80,23 @@ public final class LoudnessNormalizer: MeasuringStage {
         if let limiter = simulation {
             scratch.removeAll(keepingCapacity: true)
             limiter.drain(into: &scratch)
-            if let s = state { scratch.withUnsafeBufferPointer { _ = ebur128_add_frames_float(s, $0.baseAddress, $0.count) } }
+            if let s = state { scratch.withUnsafeBufferPointer { _ = ebur128_add_frames_float(s, $0.baseAddress, $0.count); speech?.add($0) } }
             finishTrial()
             return
         }
-        var loudness = 0.0, peak = 0.0
-        guard let s = state, ebur128_loudness_global(s, &loudness) == 0, loudness.isFinite, loudness > -70 else {
-            result = LoudnessNormalization(measured: nil, truePeak: nil, target: target, gain: 0, cappedBy: 0, limiterCeiling: limiter?.ceiling)
+        var peak = 0.0
+        guard let s = state, let loudness = level(s), loudness > -70 else {
+            result = LoudnessNormalization(measured: nil, truePeak: nil, target: target.value, gain: 0, cappedBy: 0, limiterCeiling: limiter?.ceiling, unit: target.unit)
             return
         }
         flushTruePeak(s, channels: 1)
         guard ebur128_true_peak(s, 0, &peak) == 0, peak > 0 else {
-            result = LoudnessNormalization(measured: nil, truePeak: nil, target: target, gain: 0, cappedBy: 0, limiterCeiling: limiter?.ceiling)
+            result = LoudnessNormalization(measured: nil, truePeak: nil, target: target.value, gain: 0, cappedBy: 0, limiterCeiling: limiter?.ceiling, unit: target.unit)
             return
         }
         let peakDB = 20 * log10(peak)
         measured = (loudness, peakDB)
-        let wanted = target - loudness
+        let wanted = target.value - loudness
         guard limiter != nil, peakDB + wanted > ceiling else {
             // Nothing for a limiter to do, or no limiter: one gain, capped at the ceiling.
             let applied = min(wanted, ceiling - peakDB)
@@ -104,6 +107,17 @@ public final class LoudnessNormalizer: MeasuringStage {
         beginTrial(gain: min(wanted, highestGain))
     }
 
+    /// The measure the target is in, of what the pass saw: LUFS or dBov.
+    private func level(_ s: UnsafeMutablePointer<ebur128_state>) -> Double? {
+        switch target {
+        case .integratedLoudness:
+            var loudness = 0.0
+            return ebur128_loudness_global(s, &loudness) == 0 && loudness.isFinite ? loudness : nil
+        case .activeSpeech:
+            return speech?.measure?.level
+        }
+    }
+
     /// Sets up a pass that runs `gain` and the limiter over the prompt and measures the result.
     private func beginTrial(gain: Double) {
         self.gain = gain
@@ -111,6 +125,7 @@ public final class LoudnessNormalizer: MeasuringStage {
         ebur128_destroy(&state)
         state = ebur128_init(1, UInt(format.rate), Int32(EBUR128_MODE_I.rawValue))
         simulation = TruePeakLimiter(limiter!)
+        if case .activeSpeech = target { speech = ActiveSpeechLevel(rate: format.rate) }
         _ = try? simulation!.start(format)
         wantsAnotherPass = true
     }
@@ -118,13 +133,12 @@ public final class LoudnessNormalizer: MeasuringStage {
     /// Takes a trial's measure: done when on target (0.05 LU), or at the deepest limiting
     /// allowed; else the next gain, by the secant through the last two trials.
     private func finishTrial() {
-        var loudness = 0.0
-        guard let s = state, ebur128_loudness_global(s, &loudness) == 0, loudness.isFinite else {
+        guard let s = state, let loudness = level(s) else {
             finish(gain: gain, loudnessAfter: nil, cappedBy: 0)
             return
         }
         trials.append((gain, loudness))
-        let error = target - loudness
+        let error = target.value - loudness
         let atLimit = gain >= highestGain - 1e-9 && error > 0
         if abs(error) <= 0.05 || atLimit || trials.count >= 6 {
             finish(gain: gain, loudnessAfter: loudness, cappedBy: atLimit ? error : 0)
@@ -143,9 +157,9 @@ public final class LoudnessNormalizer: MeasuringStage {
         wantsAnotherPass = false
         self.gain = gain
         linearGain = Float(pow(10, gain / 20))
-        result = LoudnessNormalization(measured: measured?.loudness, truePeak: measured?.peak, target: target, gain: gain,
+        result = LoudnessNormalization(measured: measured?.loudness, truePeak: measured?.peak, target: target.value, gain: gain,
                                        cappedBy: cappedBy, limiterCeiling: limiter?.ceiling, loudnessAfter: loudnessAfter,
-                                       trials: trials.count)
+                                       trials: trials.count, unit: target.unit)
     }
 
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
@@ -178,4 +192,47 @@ public struct LoudnessNormalization: Sendable, Equatable {
     public var loudnessAfter: Double?
     /// Passes run with the limiter to find the gain (0 when it had nothing to do).
     public var trials = 0
+    /// The unit of `measured`, `target` and `loudnessAfter`: "LUFS", or "dBov" for a P.56 target.
+    public var unit = "LUFS"
+}
+
+/// A level to normalize to.
+public enum LoudnessTarget: Sendable, Equatable, Hashable, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, CustomStringConvertible {
+    /// ITU-R BS.1770-4 integrated loudness, LUFS.
+    case integratedLoudness(Double)
+    /// ITU-T P.56 active speech level, dBov.
+    case activeSpeech(Double)
+
+    public init(floatLiteral value: Double) { self = .integratedLoudness(value) }
+    public init(integerLiteral value: Int) { self = .integratedLoudness(Double(value)) }
+
+    /// Reads `-19` (LUFS), `-19LUFS`, `p56:-26` or `-26dBov`; nil when it is none of these
+    /// or out of range (-70...0).
+    public init?(_ text: String) {
+        let t = String(text.lowercased().filter { $0 != " " })
+        let value: Double?, speech: Bool
+        if t.hasPrefix("p56:") { value = Double(t.dropFirst(4)); speech = true }
+        else if t.hasSuffix("dbov") { value = Double(t.dropLast(4)); speech = true }
+        else if t.hasSuffix("lufs") { value = Double(t.dropLast(4)); speech = false }
+        else { value = Double(t); speech = false }
+        guard let v = value, v >= -70, v <= 0 else { return nil }
+        self = speech ? .activeSpeech(v) : .integratedLoudness(v)
+    }
+
+    /// The number, in the target's unit.
+    public var value: Double {
+        switch self { case .integratedLoudness(let v), .activeSpeech(let v): v }
+    }
+
+    /// The unit: "LUFS" or "dBov".
+    public var unit: String {
+        switch self { case .integratedLoudness: "LUFS"; case .activeSpeech: "dBov" }
+    }
+
+    public var description: String {
+        switch self {
+        case .integratedLoudness(let v): formatted("%.1f LUFS", v)
+        case .activeSpeech(let v): formatted("p56:%.1f", v)
+        }
+    }
 }

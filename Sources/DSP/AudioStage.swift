@@ -26,6 +26,8 @@ public enum StageReport: Sendable, Equatable {
     case levels(LevelMeter.Levels)
     /// What the true-peak limiter did (``TruePeakLimiter``).
     case limited(TruePeakLimiter.Activity)
+    /// What trimming kept (``SilenceTrimmer``).
+    case trimmed(Trim)
 }
 
 /// The shape of every processing stage, after sox's effects chain: start with the input
@@ -50,6 +52,10 @@ public protocol AudioStage: AnyObject {
     func drain(into output: inout [Float])
     /// What the stage found, once drained (nil when it has nothing to say).
     var report: StageReport? { get }
+    /// True when the stage gives more or fewer samples than it takes (a cut, a trim,
+    /// added silence): the outputs' length then follows what the stages give, not the
+    /// input's duration.
+    var changesLength: Bool { get }
 }
 
 /// A stage that must see the whole input before it gives its first block (loudness
@@ -87,6 +93,7 @@ extension AudioStage {
     }
 
     public var report: StageReport? { nil }
+    public var changesLength: Bool { false }
 }
 
 /// Runs blocks through a list of stages, reusing two scratch buffers.

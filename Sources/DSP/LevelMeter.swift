@@ -1,6 +1,6 @@
-/// Measures the decoded input as it passes, on every channel: peak, mean square, samples
-/// at the clipping level, and the first and last frame louder than a silence level.
-/// Passes the audio through unchanged. Used by `info` and `verify`.
+/// Measures the decoded input as it passes, on every channel: peak, mean square and
+/// samples at the clipping level. Passes the audio through unchanged. Used by `info` and
+/// `verify` (where the sound starts and ends is ``ActivityMeter``'s).
 public final class LevelMeter: AudioStage {
     /// What the meter found.
     public struct Levels: Sendable, Equatable {
@@ -9,9 +9,6 @@ public final class LevelMeter: AudioStage {
         public var samples = 0
         /// Samples at or beyond the clipping level.
         public var clipped = 0
-        /// First and last frame with a sample above the silence level (nil: none).
-        public var firstLoudFrame: Int?
-        public var lastLoudFrame: Int?
         /// Frames seen.
         public var frames = 0
     }
@@ -20,15 +17,12 @@ public final class LevelMeter: AudioStage {
     public var outputChannels: Int { inputChannels }
     public private(set) var levels = Levels()
     private let clipLevel: Float
-    private let silenceLevel: Float
 
     /// - Parameters:
     ///   - clipLevel: a sample at or beyond this magnitude counts as clipped.
-    ///   - silenceLevel: a frame with every sample at or below this magnitude is silence.
-    public init(channels: Int, clipLevel: Float, silenceLevel: Float) {
+    public init(channels: Int, clipLevel: Float) {
         inputChannels = channels
         self.clipLevel = clipLevel
-        self.silenceLevel = silenceLevel
     }
 
     public var report: StageReport? { .levels(levels) }
@@ -37,20 +31,11 @@ public final class LevelMeter: AudioStage {
         let ch = inputChannels
         let frames = input.count / ch
         var peak = levels.peak, sum = 0.0, clipped = 0
-        for f in 0..<frames {
-            var loud = false
-            for c in 0..<ch {
-                let x = input[f * ch + c]
-                let a = x.isFinite ? abs(x) : 1
-                if a > peak { peak = a }
-                if a >= clipLevel { clipped += 1 }
-                if a > silenceLevel { loud = true }
-                sum += Double(a) * Double(a)
-            }
-            if loud {
-                if levels.firstLoudFrame == nil { levels.firstLoudFrame = levels.frames + f }
-                levels.lastLoudFrame = levels.frames + f
-            }
+        for x in input {
+            let a = x.isFinite ? abs(x) : 1
+            if a > peak { peak = a }
+            if a >= clipLevel { clipped += 1 }
+            sum += Double(a) * Double(a)
         }
         levels.peak = peak
         levels.sumOfSquares += sum

@@ -57,7 +57,7 @@ public struct ConversionOptions: Sendable {
     public var strict = false
     /// A loudness target in LUFS (``LoudnessNormalizer``): the prompt is measured whole,
     /// then given one gain; the limiter holds its true peak. Nil changes no level.
-    public var normalize: Double?
+    public var normalize: LoudnessTarget?
     /// The ceiling of the true-peak limiter (``TruePeakLimiter``), dBTP. Nil: a limiter at
     /// ``defaultLimit`` runs whenever the gain is raised (normalization, a positive
     /// `gainDB`) unless `limitWhenRaising` is off, and none otherwise.
@@ -72,6 +72,21 @@ public struct ConversionOptions: Sendable {
     /// The corner of a high-pass filter against rumble and DC (``HighPassFilter``), in
     /// hertz; nil leaves the signal untouched.
     public var highpass: Double?
+    /// Remove leading and trailing silence or noise, keeping this many seconds around the
+    /// sound (``SilenceTrimmer``); nil keeps everything.
+    public var trim: Double?
+    /// Fade in and out over this many seconds (``Fade``); nil: 5 ms when trimming, else none.
+    public var fade: Double?
+    /// Silence put before the prompt, seconds (``LeadIn``).
+    public var leadIn: Double?
+    /// Keep only the piece from `start` seconds on, `duration` seconds long (``Excerpt``).
+    public var start: Double?
+    public var duration: Double?
+    /// The fade used when trimming and none is given, seconds.
+    public static let trimFade = 0.005
+    /// `--telephony`: the high-pass corner (Hz) and the pad kept by trimming (seconds).
+    public static let telephonyHighpass = 100.0
+    public static let telephonyTrim = 0.05
     /// Resampler quality.
     public var quality: ResamplerQuality = .telephone
     /// Let decoders mix to mono and decode at a reduced rate when every output is 8 kHz
@@ -93,7 +108,16 @@ public struct ConversionOptions: Sendable {
 
     /// True when the options change the sound (filter, gain, normalization, limiter):
     /// a file that is already a prompt must then be converted, not copied.
-    public var changesSound: Bool { highpass != nil || normalize != nil || gainDB != nil || limiterCeiling != nil }
+    public var changesSound: Bool {
+        highpass != nil || normalize != nil || gainDB != nil || limiterCeiling != nil || trim != nil || effectiveFade != nil
+            || leadIn != nil || start != nil || duration != nil
+    }
+
+    /// The fade this conversion runs with, seconds; nil when none.
+    public var effectiveFade: Double? {
+        if let f = fade { return f > 0 ? f : nil }
+        return trim != nil ? Self.trimFade : nil
+    }
 
     /// The limiter's ceiling this conversion runs with, dBTP; nil when there is none.
     public var limiterCeiling: Double? {
@@ -124,6 +148,8 @@ public struct ConversionReport: Sendable {
     public var normalization: LoudnessNormalization?
     /// What the true-peak limiter did, when it lowered any sample.
     public var limiting: TruePeakLimiter.Activity?
+    /// What trimming found and kept.
+    public var trim: Trim?
     /// Integrated loudness of the prompt (mono mix), LUFS, when measured
     /// (``ConversionOptions/measureLoudness``) and measurable (0.4 s above -70 LUFS).
     public var loudnessLUFS: Double?
@@ -148,7 +174,9 @@ public enum ConversionWarning: Sendable, Equatable {
     /// without a limiter, or not to limit deeper than the normalizer allows.
     case normalizationCapped(LoudnessNormalization)
     /// Nothing in the prompt was loud enough to measure (silence, under 0.4 s): no gain.
-    case notMeasurable(target: Double)
+    case notMeasurable(target: String)
+    /// Trimming found no sound above the noise: the prompt was kept whole.
+    case nothingToTrim
 
     public var message: String {
         switch self {
@@ -158,14 +186,14 @@ public enum ConversionWarning: Sendable, Equatable {
         case let .lawMismatch(stated, seen): "the content looks like \(seen.text), not \(stated.text) as the name says: it was read as \(stated.text) (use --raw-format to read it otherwise)"
         case let .normalizationCapped(n):
             if let ceiling = n.limiterCeiling {
-                formatted("normalized to %.1f LUFS, not %.1f: more would have needed over %.0f dB of limiting to keep the true peak under %.1f dBTP (it was %.1f dBTP at %.1f LUFS)",
-                          n.loudnessAfter ?? n.target - n.cappedBy, n.target, LoudnessNormalizer.deepestLimiting, ceiling, n.truePeak ?? 0, n.measured ?? 0)
+                "normalized to \(formatted("%.1f", n.loudnessAfter ?? n.target - n.cappedBy)) \(n.unit), not \(formatted("%.1f", n.target)): more would have needed over \(formatted("%.0f", LoudnessNormalizer.deepestLimiting)) dB of limiting to keep the true peak under \(formatted("%.1f", ceiling)) dBTP (it was \(formatted("%.1f", n.truePeak ?? 0)) dBTP at \(formatted("%.1f", n.measured ?? 0)) \(n.unit))"
             } else {
-                formatted("normalized to %.1f LUFS, not %.1f: %+.1f dB would have taken the true peak above -1 dBTP (it was %.1f dBTP at %.1f LUFS)",
-                          (n.measured ?? 0) + n.gain, n.target, n.gain + n.cappedBy, n.truePeak ?? 0, n.measured ?? 0)
+                "normalized to \(formatted("%.1f", (n.measured ?? 0) + n.gain)) \(n.unit), not \(formatted("%.1f", n.target)): \(formatted("%+.1f", n.gain + n.cappedBy)) dB would have taken the true peak above -1 dBTP (it was \(formatted("%.1f", n.truePeak ?? 0)) dBTP at \(formatted("%.1f", n.measured ?? 0)) \(n.unit))"
             }
         case let .notMeasurable(target):
-            formatted("not normalized to %.1f LUFS: nothing in it is loud enough to measure (silence, or under 0.4 s)", target)
+            "not normalized to \(target): nothing in it is loud enough to measure (silence, or under 0.4 s)"
+        case .nothingToTrim:
+            "not trimmed: no sound stands out from the noise, so the prompt was kept whole"
         }
     }
 }
@@ -245,7 +273,14 @@ public enum Converter {
         let limit = options.limiterCeiling.map { TruePeakLimiter.Settings(ceiling: $0) }
         let normalizer = options.normalize.map { LoudnessNormalizer(target: $0, limiter: limit, ceiling: ConversionOptions.defaultLimit) }
         let limiter = limit.map { TruePeakLimiter($0) }
-        let atOutputRate: [AudioStage] = (normalizer.map { [$0] } ?? []) + (limiter.map { [$0] } ?? [])
+        let trimmer = options.trim.map { SilenceTrimmer(pad: $0) }
+        // Cut first; then the stages that measure the whole (remaining) prompt; then the
+        // limiter after the gain; fades and the lead-in last, on what will be heard.
+        var atOutputRate: [AudioStage] = []
+        if options.start != nil || options.duration != nil { atOutputRate.append(Excerpt(start: options.start ?? 0, duration: options.duration)) }
+        atOutputRate += [trimmer as AudioStage?, normalizer, limiter].compactMap { $0 }
+        if let f = options.effectiveFade { atOutputRate.append(Fade(in: f, out: f)) }
+        if let l = options.leadIn, l > 0 { atOutputRate.append(LeadIn(seconds: l)) }
         let plan = Planner.conversion(source: source, writers: writers, options: options, meters: loudness.map { [$0] } ?? [],
                                       atOutputRate: atOutputRate)
         let result = try PlanExecutor.run(plan, options: PlanExecutor.Options(decodeAhead: options.decodeAhead, blockFrames: options.blockFrames))
@@ -254,18 +289,23 @@ public enum Converter {
         guard result.inputFrames > 0 else {
             throw AudioIOError(.empty, input, "decodes to no audio at all (\(source.formatDescription)); nothing was written")
         }
+        if let s = options.start, result.branchFrames.allSatisfy({ $0 == 0 }) {
+            throw ConversionError.usage("\(input): --start \(formatted("%g", s)) s is past the end (it lasts \(formatted("%.2f", Double(result.inputFrames) / Double(source.sampleRate))) s); nothing was written")
+        }
         if options.strict, let t = source.warnings.first(where: \.meansIncompleteInput) {
             throw AudioIOError(.truncated, input, t.message)
         }
         var warnings = source.warnings.map(ConversionWarning.decode)
         var overs = 0, peak: Float = 0, nonFinite = 0
         var limiting: TruePeakLimiter.Activity?
+        var trim: Trim?
         for report in plan.reports {
             switch report {
             case let .overs(count, p): overs = max(overs, count); peak = max(peak, p)
             case let .nonFinite(replaced): nonFinite += replaced
             case .levels: break
             case .limited(let a): if a.limitedFrames > 0 { limiting = a }
+            case .trimmed(let t): trim = t
             }
         }
         if overs > 0 { warnings.append(.clipped(samples: overs, peak: peak)) }
@@ -287,8 +327,10 @@ public enum Converter {
         report.loudnessLUFS = loudness?.integratedLoudness
         report.normalization = normalizer?.result
         report.limiting = limiting
+        report.trim = trim
+        if let t = trim, t.sound.start == nil { report.warnings.append(.nothingToTrim) }
         if let n = normalizer?.result {
-            if n.measured == nil { report.warnings.append(.notMeasurable(target: n.target)) }
+            if n.measured == nil { report.warnings.append(.notMeasurable(target: "\(formatted("%.1f", n.target)) \(n.unit)")) }
             if n.cappedBy > 0.05 { report.warnings.append(.normalizationCapped(n)) }
         }
         return report

@@ -13,6 +13,9 @@ public struct FFmpegCommand: Equatable, Sendable {
     public var quiet: Bool
     /// What `-af` asks for, in promptc's terms.
     public var filters = AudioFilters()
+    /// `-ss` and `-t` (or `-to`): the piece to keep, seconds.
+    public var start: Double?
+    public var duration: Double?
 
     /// The `-af` filters promptc runs: `highpass` (promptc's 4th-order filter at `f`),
     /// `loudnorm` (normalization to `I`, default -24 LUFS as in ffmpeg, true peak capped
@@ -22,6 +25,8 @@ public struct FFmpegCommand: Equatable, Sendable {
         public var normalize: Double?
         public var ceiling: Double?
         public var gainDB: Double?
+        /// `silenceremove`: the pad kept around the sound, seconds, and which ends to trim.
+        public var trim: Double?
         public init() {}
 
         /// Parses a filter chain as scripts write it: `highpass=f=100,loudnorm=I=-16:TP=-1.5,volume=2`.
@@ -62,8 +67,35 @@ public struct FFmpegCommand: Equatable, Sendable {
                     } else {
                         throw ConversionError.usage("-af volume: '\(text)' is not a positive factor or a gain such as 6dB")
                     }
+                case "silenceremove":
+                    // promptc finds the sound by its own activity measure (the thresholds are
+                    // not needed) and trims the ends only: the forms that cut pauses inside
+                    // (stop_periods=-1) are refused.
+                    let positional = ["#0": "start_periods", "#1": "start_duration", "#2": "start_threshold", "#3": "stop_periods"]
+                    var named: [String: String] = [:]
+                    for (k, v) in args { named[positional[k] ?? k] = v }
+                    let known: Set = ["start_periods", "start_duration", "start_threshold", "start_silence", "start_mode",
+                                      "stop_periods", "stop_duration", "stop_threshold", "stop_silence", "stop_mode", "detection", "window"]
+                    if let unknown = named.keys.first(where: { !known.contains($0) }) {
+                        throw ConversionError.usage("-af silenceremove: promptc does not take '\(unknown)'")
+                    }
+                    let stop = try named["stop_periods"].map { t -> Int in
+                        guard let v = Int(t) else { throw ConversionError.usage("-af silenceremove: stop_periods '\(t)' is not a whole number") }
+                        return v
+                    } ?? 0
+                    if stop < 0 {
+                        throw ConversionError.usage("-af silenceremove: stop_periods=\(stop) removes pauses inside the prompt; promptc trims only its start and end (stop_periods=1)")
+                    }
+                    var pad = 0.0
+                    for key in ["start_silence", "stop_silence"] {
+                        if let t = named[key] {
+                            guard let v = FFmpegCommand.seconds(t), v <= 10 else { throw ConversionError.usage("-af silenceremove: \(key) '\(t)' is not a time") }
+                            pad = max(pad, v)
+                        }
+                    }
+                    f.trim = pad
                 default:
-                    throw ConversionError.usage("-af \(name): promptc runs the audio filters highpass, loudnorm and volume (see promptc convert --help for the rest)")
+                    throw ConversionError.usage("-af \(name): promptc runs the audio filters highpass, loudnorm, volume and silenceremove (see promptc convert --help for the rest)")
                 }
             }
             return f
@@ -72,12 +104,27 @@ public struct FFmpegCommand: Equatable, Sendable {
 
     /// The options understood, for the error message about others.
     public static let supportedOptions =
-        "-i, -f, -acodec/-c:a/-codec:a, -ar, -ac, -af/-filter:a (highpass, loudnorm, volume), -y, -n, -vn, -sn, -dn, -loglevel/-v, -hide_banner, -nostdin, -nostats"
+        "-i, -f, -acodec/-c:a/-codec:a, -ar, -ac, -ss, -t, -to, -af/-filter:a (highpass, loudnorm, volume, silenceremove), -y, -n, -vn, -sn, -dn, -loglevel/-v, -hide_banner, -nostdin, -nostats"
 
     /// True when an argument list looks like an ffmpeg command rather than a subcommand.
     public static func matches(_ args: [String]) -> Bool {
         guard let first = args.first else { return false }
         return first.hasPrefix("-") && args.contains("-i") && !["-h", "--help", "--version"].contains(first)
+    }
+
+    /// A time as ffmpeg takes it: seconds (`1.5`, `90`) or `[HH:]MM:SS[.mmm]`; nil when it is
+    /// neither, negative, or beyond a day.
+    public static func seconds(_ text: String) -> Double? {
+        let parts = text.trimmedSpaces().split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...3).contains(parts.count) else { return nil }
+        var total = 0.0
+        for (i, p) in parts.enumerated() {
+            let last = i == parts.count - 1
+            guard !p.isEmpty, let v = last ? Double(p) : Double(Int(p) ?? -1), v >= 0, v.isFinite else { return nil }
+            if parts.count > 1 && i > 0 && v >= 60 { return nil }
+            total = total * 60 + v
+        }
+        return total <= 86_400 ? total : nil
     }
 
     public static func parse(_ args: [String]) throws -> FFmpegCommand {
@@ -86,6 +133,7 @@ public struct FFmpegCommand: Equatable, Sendable {
         var format: String?, codec: String?, rate: Int?, channels: Int?
         var inFormat: String?, inRate: Int?, inChannels: Int?
         var overwrite = false, quiet = false
+        var start: Double?, duration: Double?, end: Double?
         var filters = AudioFilters()
         var i = 0
         func value(_ name: String) throws -> String {
@@ -124,6 +172,10 @@ public struct FFmpegCommand: Equatable, Sendable {
             case "-ar": if beforeInput { inRate = try rateNumber(a) } else { rate = try rateNumber(a) }
             case "-ac": if beforeInput { inChannels = try number(a) } else { channels = try number(a) }
             case "-af", "-filter:a", "-filter_complex": filters = try AudioFilters.parse(try value(a))
+            case "-ss", "-t", "-to":
+                let v = try value(a)
+                guard let t = seconds(v) else { throw ConversionError.usage("option \(a) needs a time in seconds or [HH:]MM:SS[.mmm], not '\(v)'") }
+                switch a { case "-ss": start = t; case "-t": duration = t; default: end = t }
             case "-y": overwrite = true
             case "-n": overwrite = false
             case "-vn", "-sn", "-dn", "-hide_banner", "-nostdin", "-nostats": break
@@ -198,6 +250,12 @@ public struct FFmpegCommand: Equatable, Sendable {
         var command = FFmpegCommand(input: inPath, output: OutputTarget(path: outPath, format: out), rawInput: raw,
                                     overwrite: overwrite, quiet: quiet)
         command.filters = filters
+        if let e = end {
+            guard e > (start ?? 0) else { throw ConversionError.usage("-to \(formatted("%g", e)) is not after -ss \(formatted("%g", start ?? 0))") }
+            if duration == nil { duration = e - (start ?? 0) }   // as ffmpeg: -t wins over -to
+        }
+        command.start = start
+        command.duration = duration
         return command
     }
 }

@@ -23,9 +23,15 @@ public struct FileInfo: Sendable, Codable {
     public var truePeakDBTP: Double?
     /// Samples at or beyond the largest value the codec holds (full scale for PCM).
     public var clippedSamples: Int
-    /// Silence (below -60 dBFS) at the start and the end, in seconds.
+    /// Silence or steady noise before the first sound and after the last, in seconds
+    /// (``SpeechActivity``: 9 dB over the noise floor, so hiss is not taken for sound).
     public var leadingSilence: Double
     public var trailingSilence: Double
+    /// The noise floor, dBFS RMS over 10 ms (the quietest tenth of the recording); -999 for digital silence.
+    public var noiseFloorDBFS: Double
+    /// ITU-T P.56 active speech level, dBov, and activity factor (0...1); nil when not measurable.
+    public var activeSpeechLevelDBov: Double?
+    public var activityFactor: Double?
     public var warnings: [String]
     /// For raw G.711 files: the law the content looks like, when it is not the one the
     /// extension says (wrong-law files play as loud distortion in Asterisk).
@@ -55,14 +61,17 @@ public enum Inspector {
         }
         let ch = source.channels
         // Clipped: at the largest value the codec holds (A-law's is 0.984 of full scale).
-        let meter = LevelMeter(channels: ch, clipLevel: source.stream.clipLevel, silenceLevel: 0.001)   // silence: -60 dBFS
+        let meter = LevelMeter(channels: ch, clipLevel: source.stream.clipLevel)
         let loudness = LoudnessMeter(channels: ch)
-        let result = try PlanExecutor.run(ConversionPlan(source: source, front: [meter, loudness], branches: []),
+        let activity = ActivityMeter()
+        let front: [AudioStage] = [meter, loudness, ChannelMixer(channels: ch, mode: .mean), activity]
+        let result = try PlanExecutor.run(ConversionPlan(source: source, front: front, branches: []),
                                           options: PlanExecutor.Options(decodeAhead: false, blockFrames: 4096))
         let frames = result.inputFrames
         let m = meter.levels
         let peak = m.peak, sumSquares = m.sumOfSquares, clipped = m.clipped
-        let firstLoud = m.firstLoudFrame, lastLoud = m.lastLoudFrame ?? -1
+        let span = activity.soundSpan
+        let speech = activity.activeSpeech
         let rate = Double(source.sampleRate)
         let total = Double(frames) / rate
         let rms = frames > 0 ? (sumSquares / Double(frames * ch)).squareRoot() : 0
@@ -73,8 +82,11 @@ public enum Inspector {
                         loudnessRangeLU: loudness.loudnessRange.map { ($0 * 100).rounded() / 100 },
                         truePeakDBTP: loudness.truePeak.map { ($0 * 100).rounded() / 100 },
                         clippedSamples: clipped,
-                        leadingSilence: Double(firstLoud ?? frames) / rate,
-                        trailingSilence: firstLoud == nil ? total : Double(frames - 1 - lastLoud) / rate,
+                        leadingSilence: Double(span?.start ?? frames) / rate,
+                        trailingSilence: span?.end.map { Double(frames - $0) / rate } ?? total,
+                        noiseFloorDBFS: span.map { $0.noiseFloor > -119 ? ($0.noiseFloor * 10).rounded() / 10 : -999 } ?? -999,
+                        activeSpeechLevelDBov: speech.map { ($0.level * 100).rounded() / 100 },
+                        activityFactor: speech.map { ($0.activity * 1000).rounded() / 1000 },
                         warnings: source.warnings.map(\.message), lawMismatch: lawMismatch, problem: problem)
     }
 }

@@ -197,7 +197,7 @@ public enum Verifier {
             codes = bytes
         }
         // The prompt as callers hear it: mono at 8 kHz, through the same plan as a conversion.
-        let meter = LevelMeter(channels: source.channels, clipLevel: source.stream.clipLevel, silenceLevel: 0)
+        let meter = LevelMeter(channels: source.channels, clipLevel: source.stream.clipLevel)
         let collector = CollectorSink()
         let plan = ConversionPlan(source: source, front: Planner.front(channels: source.channels, pick: nil, measuring: [meter]),
                                   branches: Planner.branches(inputRate: source.sampleRate, delay: source.stream.delay,

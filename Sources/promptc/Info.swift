@@ -30,7 +30,7 @@ struct Info: ParsableCommand {
                 infos.append(i)
                 if !json {
                     func level(_ v: Double) -> String { v <= -999 ? "-inf" : formatted("%.1f", v) }
-                    print("\(f): \(i.format), \(formatted("%.2f", i.seconds)) s, peak \(level(i.peakDBFS)) dBFS, RMS \(level(i.rmsDBFS)) dBFS, \(i.loudnessLUFS.map { formatted("%.1f LUFS", $0) } ?? "loudness not measurable")\(i.loudnessRangeLU.map { formatted(" (LRA %.1f LU)", $0) } ?? ""), true peak \(i.truePeakDBTP.map { formatted("%.1f dBTP", $0) } ?? "-inf"), \(i.clippedSamples) clipped, silence \(formatted("%.2f", i.leadingSilence)) s lead / \(formatted("%.2f", i.trailingSilence)) s tail")
+                    print("\(f): \(i.format), \(formatted("%.2f", i.seconds)) s, peak \(level(i.peakDBFS)) dBFS, RMS \(level(i.rmsDBFS)) dBFS, \(i.loudnessLUFS.map { formatted("%.1f LUFS", $0) } ?? "loudness not measurable")\(i.loudnessRangeLU.map { formatted(" (LRA %.1f LU)", $0) } ?? ""), true peak \(i.truePeakDBTP.map { formatted("%.1f dBTP", $0) } ?? "-inf"), \(i.activeSpeechLevelDBov.map { formatted("active speech %.1f dBov (P.56, %.0f%% active)", $0, 100 * (i.activityFactor ?? 0)) } ?? "active speech not measurable"), \(i.clippedSamples) clipped, noise floor \(i.noiseFloorDBFS <= -999 ? "-inf" : formatted("%.1f", i.noiseFloorDBFS)) dBFS, silence \(formatted("%.2f", i.leadingSilence)) s lead / \(formatted("%.2f", i.trailingSilence)) s tail")
                     i.warnings.forEach { warn("\(f): \($0)") }
                     if let m = i.lawMismatch { warn("\(f): \(m)") }
                     if let m = i.problem { warn("\(f): \(m)") }

@@ -6,8 +6,15 @@ import PromptKit
 
 enum OptionalValues {
     /// Option name and the value the bare option means.
-    static let defaults: [String: String] = ["--highpass": "100", "--normalize": formatted("%.1f", SoundsDoctor.stockLoudness),
-                                                   "--limit": formatted("%.1f", ConversionOptions.defaultLimit)]
+    static let defaults: [String: String] = [
+        "--highpass": "100", "--normalize": formatted("%.1f", SoundsDoctor.stockLoudness),
+        "--limit": formatted("%.1f", ConversionOptions.defaultLimit), "--trim": formatted("%g", ConversionOptions.telephonyTrim * 1000),
+    ]
+
+    /// True when `text` is a value of the option `name` rather than the next argument.
+    static func isValue(_ text: String, of name: String) -> Bool {
+        name == "--normalize" ? LoudnessTarget(text) != nil : Double(text) != nil
+    }
 
     /// The arguments with every bare optional-value option given its default, unless a
     /// number follows it (`--highpass 150` is the value 150, not a file named 150).
@@ -20,8 +27,9 @@ enum OptionalValues {
             if a == "--" { literal = true }
             if !literal, let value = defaults[a] {
                 // A value given separately is joined on, so a negative one (-23) is not taken for a flag.
-                out.append("\(a)=\(Double(next) == nil ? value : next)")
-                i += Double(next) == nil ? 1 : 2
+                let given = isValue(next, of: a)
+                out.append("\(a)=\(given ? next : value)")
+                i += given ? 2 : 1
             } else {
                 out.append(a)
                 i += 1

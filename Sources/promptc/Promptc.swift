@@ -29,7 +29,10 @@ struct Promptc: ParsableCommand {
                 options.raw = cmd.rawInput
                 options.overwrite = cmd.overwrite
                 options.highpass = cmd.filters.highpass
-                options.normalize = cmd.filters.normalize
+                options.normalize = cmd.filters.normalize.map(LoudnessTarget.integratedLoudness)
+                options.trim = cmd.filters.trim
+                options.start = cmd.start
+                options.duration = cmd.duration
                 options.limit = cmd.filters.ceiling
                 options.gainDB = cmd.filters.gainDB
                 let report = try Converter.convert(input: cmd.input, outputs: [cmd.output], options: options)

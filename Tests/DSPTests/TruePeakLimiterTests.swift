@@ -1,31 +1,7 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import DSP
-
-/// The true peak of a signal, measured independently of the limiter's own 4x detector:
-/// band-limited interpolation at 16 times the rate with a long (128-tap a side) windowed sinc.
-private func truePeak(_ x: [Float]) -> Double {
-    let half = 128, over = 16
-    var peak = Double(x.map { abs($0) }.max() ?? 0)
-    let kernel: [[Double]] = (1..<over).map { k in
-        (0..<(2 * half)).map { i in
-            let u = Double(i - half + 1) - Double(k) / Double(over)
-            let r = u / Double(half)
-            let w = 0.5 + 0.5 * cos(Double.pi * r)          // Hann window
-            return abs(r) >= 1 ? 0 : sin(Double.pi * u) / (Double.pi * u) * w
-        }
-    }
-    // Between samples only where the kernel has the signal on both sides: a signal cut off
-    // at its ends would show the cut's own overshoot (Gibbs), not the signal's.
-    for n in (half - 1)..<max(half - 1, x.count - half) {
-        for h in kernel {
-            var v = 0.0
-            for i in 0..<(2 * half) { v += Double(x[n - half + 1 + i]) * h[i] }
-            peak = max(peak, abs(v))
-        }
-    }
-    return 20 * log10(peak)
-}
 
 /// THD+N of a tone: what is left after the fitted fundamental is taken out, against the fundamental.
 private func distortion(_ x: [Float], frequency: Double, rate: Int, from start: Int) -> (thdn: Double, amplitude: Double) {

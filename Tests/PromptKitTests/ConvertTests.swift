@@ -350,9 +350,15 @@ struct FFmpegGrammarTests {
         let raw = try FFmpegCommand.parse(["-f", "alaw", "-ar", "8000", "-i", "in.raw", "out.wav"])
         #expect(raw.rawInput == RawFormat(encoding: .alaw, sampleRate: 8000) && raw.output.format == .wav)
         for bad in [["-i", "a", "-ac", "2", "b.alaw"], ["-i", "a", "-ar", "44100", "b.alaw"], ["-i", "a", "-ar", "16000", "-f", "alaw", "b"],
-                    ["-i", "a", "-f", "wav", "-acodec", "pcm_alaw", "b.wav"], ["-i", "a"], ["-i", "a", "b", "c"], ["-i", "a", "-ss", "3", "b.alaw"]] {
+                    ["-i", "a", "-f", "wav", "-acodec", "pcm_alaw", "b.wav"], ["-i", "a"], ["-i", "a", "b", "c"], ["-i", "a", "-ss", "three", "b.alaw"],
+                    ["-i", "a", "-async", "1", "b.alaw"], ["-i", "a", "-ss", "5", "-to", "4", "b.alaw"], ["-i", "a", "-t", "1:75", "b.alaw"]] {
             #expect(throws: ConversionError.self, "\(bad)") { try FFmpegCommand.parse(bad) }
         }
+        // -ss, -t and -to take seconds or [HH:]MM:SS[.mmm]; -t wins over -to, as in ffmpeg.
+        let cut = try FFmpegCommand.parse(["-ss", "00:00:01.5", "-i", "a", "-t", "2", "b.alaw"])
+        #expect(cut.start == 1.5 && cut.duration == 2)
+        let to = try FFmpegCommand.parse(["-i", "a", "-ss", "1:02", "-to", "0:01:05.25", "b.alaw"])
+        #expect(to.start == 62 && to.duration == 3.25)
         #expect(FFmpegCommand.matches(["-i", "x", "y"]) && FFmpegCommand.matches(["-y", "-i", "x", "y"]))
         #expect(!FFmpegCommand.matches(["convert", "-i", "x"]) && !FFmpegCommand.matches(["--help"]))
     }

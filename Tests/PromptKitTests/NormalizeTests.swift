@@ -6,7 +6,7 @@ import Testing
 
 /// Loudness and true peak of a prompt file, by libebur128 (which RealTreeTests checks
 /// against ffmpeg's ebur128 filter on Debian's stock prompts).
-private func writeSLN(_ path: String, _ x: [Float]) throws {
+func writeSLN(_ path: String, _ x: [Float]) throws {
     try Data(x.flatMap { v -> [UInt8] in let s = UInt16(bitPattern: Int16((v * 32768).rounded())); return [UInt8(s & 0xFF), UInt8(s >> 8)] })
         .write(to: URL(fileURLWithPath: path))
 }
@@ -28,7 +28,7 @@ struct NormalizeTests {
     ])
     func target(file: String, target: Double) throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
-        var o = ConversionOptions(); o.normalize = target
+        var o = ConversionOptions(); o.normalize = .integratedLoudness(target)
         let out = dir.appendingPathComponent("n.sln16").path
         let report = try Converter.convert(input: fixture(file), outputs: [try OutputTarget(path: out)], options: o)
         let n = try #require(report.normalization)

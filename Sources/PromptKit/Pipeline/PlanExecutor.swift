@@ -34,6 +34,7 @@ enum PlanExecutor {
         var format = StageFormat(rate: source.sampleRate, channels: source.channels, frames: source.frameCount,
                                  delay: Double(delay.numerator) / Double(delay.denominator))
         for stage in plan.front { format = try stage.start(format) }
+        let frontFormat = format
         for branch in plan.branches {
             var f = try branch.resampler.start(format)
             for stage in branch.stages { f = try stage.start(f) }
@@ -72,45 +73,53 @@ enum PlanExecutor {
             branchFrames[i] += out.count
         }
 
-        var inputFrames = 0
+        var inputFrames = 0, frontFrames = 0
         if replay.isEmpty {
             while let (block, n) = try producer.next() {
                 inputFrames += n
+                frontFrames += block.count
                 try feed(block)
                 producer.recycle(block)
             }
         } else {
-            // Two passes: measure the whole input while spooling it, then replay.
-            let measuring = replay[0] as! MeasuringStage
+            // Measure the whole input while spooling it (again while a stage asks for
+            // another pass), then replay it through the rest. Measuring stages side by
+            // side see the same input.
+            let measuring = replay.prefix { $0 is MeasuringStage }.map { $0 as! MeasuringStage }
+            precondition(!replay.dropFirst(measuring.count).contains { $0 is MeasuringStage }, "measuring stages must come together")
             let spool = try Spool()
             while let (block, n) = try producer.next() {
                 inputFrames += n
                 try block.withUnsafeBufferPointer { b in
-                    measuring.measure(b)
+                    for m in measuring { m.measure(b) }
                     try spool.write(b)
                 }
                 producer.recycle(block)
             }
-            measuring.finishMeasuring()
-            while measuring.wantsAnotherPass {
-                try spool.replay(blockFrames: options.blockFrames) { measuring.measure($0) }
-                measuring.finishMeasuring()
+            measuring.forEach { $0.finishMeasuring() }
+            while case let again = measuring.filter(\.wantsAnotherPass), !again.isEmpty {
+                try spool.replay(blockFrames: options.blockFrames) { b in again.forEach { $0.measure(b) } }
+                again.forEach { $0.finishMeasuring() }
             }
             let rest = StageChain(replay)
             var mid: [Float] = []
             try spool.replay(blockFrames: options.blockFrames) { b in
                 mid.removeAll(keepingCapacity: true)
                 rest.process(b, into: &mid)
+                frontFrames += mid.count
                 try feed(mid)
             }
             mid.removeAll(keepingCapacity: true)
             rest.drain(into: &mid)
+            frontFrames += mid.count
             try feed(mid)
         }
 
         // One rule for every output's length: the input's duration at the output rate,
-        // rounded, whatever shortcut decoded it.
-        let duration = source.duration(decodedFrames: inputFrames)
+        // rounded, whatever shortcut decoded it; or, when a stage cut or added to the
+        // prompt, the duration of what the front gave.
+        let duration = plan.front.contains(where: \.changesLength)
+            ? (frames: frontFrames, rate: frontFormat.rate) : source.duration(decodedFrames: inputFrames)
         for (i, branch) in plan.branches.enumerated() {
             branch.resampler.expectedOutputFrames =
                 PolyphaseResampler.outputLength(inputFrames: duration.frames, inputRate: duration.rate, outputRate: branch.rate)

@@ -1,0 +1,104 @@
+import Foundation
+
+/// Where the sound in a recording starts and ends, and its noise floor, robust to the hiss
+/// of a phone recording: a fixed threshold (-60 dBFS) takes hiss for sound, so the
+/// threshold here follows the recording. Streaming, constant memory.
+///
+/// Levels are taken over 1 ms blocks. The noise floor is the 10th percentile of the 10 ms
+/// levels (a recording is rarely sound for more than 90% of its 10 ms stretches), the
+/// sound's level the 95th; a block is sound when it is 9 dB over the floor (a 1 ms block
+/// of steady noise almost never is) and not more than 50 dB under the sound; and always
+/// when within 15 dB of the sound (a recording that is sound throughout, or noise hardly
+/// quieter than the sound: nothing is taken for silence then). Every block's
+/// level is kept only as "first and last block at or above each 0.5 dB step", so the
+/// threshold can be chosen at the end.
+public struct SpeechActivity: Sendable {
+    /// What was found.
+    public struct Result: Sendable, Equatable {
+        /// First sample of sound and the sample after the last; nil when there is none.
+        public var start: Int?
+        public var end: Int?
+        /// The noise floor and the level of the sound, dBFS RMS over 10 ms.
+        public var noiseFloor: Double
+        public var soundLevel: Double
+        /// The threshold used, dBFS RMS over 1 ms.
+        public var threshold: Double
+        /// Samples seen.
+        public var samples: Int
+    }
+
+    private static let lowest = -120.0, step = 0.5
+    private static let bins = Int(-lowest / step) + 1
+
+    private let block: Int
+    private var blockSum = 0.0, inBlock = 0, blocks = 0
+    private var longSum = 0.0, inLong = 0
+    private var first = [Int](repeating: -1, count: bins)
+    private var last = [Int](repeating: -1, count: bins)
+    private var highestBin = -1
+    private var histogram = [Int](repeating: 0, count: bins)
+    private var samples = 0
+
+    public init(rate: Int) {
+        block = max(1, rate / 1000)
+    }
+
+    private static func bin(_ meanSquare: Double) -> Int {
+        guard meanSquare > 0 else { return 0 }
+        let dB = 10 * log10(meanSquare)
+        return min(bins - 1, max(0, Int(((dB - lowest) / step).rounded(.down))))
+    }
+
+    public mutating func add(_ input: UnsafeBufferPointer<Float>) {
+        for x in input {
+            blockSum += Double(x) * Double(x)
+            inBlock += 1
+            if inBlock == block { endBlock() }
+        }
+        samples += input.count
+    }
+
+    private mutating func endBlock() {
+        let b = Self.bin(blockSum / Double(block))
+        if b > highestBin {
+            for i in (highestBin + 1)...b { first[i] = blocks }
+            highestBin = b
+        }
+        for i in 0...b { last[i] = blocks }
+        longSum += blockSum
+        inLong += 1
+        if inLong == 10 {
+            histogram[Self.bin(longSum / Double(10 * block))] += 1
+            longSum = 0; inLong = 0
+        }
+        blockSum = 0; inBlock = 0
+        blocks += 1
+    }
+
+    /// The level at `share` of the 10 ms levels, dBFS.
+    private func percentile(_ share: Double) -> Double? {
+        let total = histogram.reduce(0, +)
+        guard total > 0 else { return nil }
+        var seen = 0
+        for (i, n) in histogram.enumerated() {
+            seen += n
+            if Double(seen) >= share * Double(total) { return Self.lowest + Double(i) * Self.step }
+        }
+        return nil
+    }
+
+    /// Where the sound is (a trailing partial block counts as a block).
+    public var result: Result {
+        var s = self
+        if s.inBlock > 0 { s.blockSum *= Double(s.block) / Double(s.inBlock); s.endBlock() }
+        if s.inLong > 0, s.histogram.reduce(0, +) == 0 { s.histogram[Self.bin(s.longSum / Double(s.inLong * s.block))] += 1 }
+        let floor = s.percentile(0.1) ?? Self.lowest, loud = s.percentile(0.95) ?? Self.lowest
+        let threshold = max(min(max(floor + 9, loud - 50), loud - 15), -100)   // under -100 dBFS is silence, whatever else
+        let t = min(Self.bins - 1, Int(((threshold - Self.lowest) / Self.step).rounded(.up)))
+        guard t <= s.highestBin, s.first[t] >= 0 else {
+            return Result(start: nil, end: nil, noiseFloor: floor, soundLevel: loud, threshold: threshold, samples: samples)
+        }
+        return Result(start: s.first[t] * block, end: min(samples, (s.last[t] + 1) * block),
+                      noiseFloor: floor, soundLevel: loud, threshold: threshold, samples: samples)
+    }
+}
