@@ -13,7 +13,7 @@ RELEASE     = $(SWIFT) build -c release --static-swift-stdlib $(TUNEFLAGS)
 BIN         = .build/release/promptc
 
 # Libraries the build links against.
-DEPS       := libmpg123-dev libsndfile1-dev libmp3lame-dev libgsm1-dev libspandsp-dev libbcg729-dev libebur128-dev libfaad-dev libopencore-amrnb-dev libopus-dev pkg-config
+DEPS       := libmpg123-dev libsndfile1-dev libmp3lame-dev libgsm1-dev libspandsp-dev libbcg729-dev libebur128-dev libfaad-dev libopencore-amrnb-dev libopus-dev libspeexdsp-dev pkg-config
 # Tools only the benchmark compares against (and generate.sh uses).
 BENCH_DEPS := ffmpeg sox libsox-fmt-all mpg123 lame time bc python3 asterisk-core-sounds-en-wav
 FIXTURE_DEPS := ffmpeg sox libsox-fmt-all lame espeak-ng flac vorbis-tools opus-tools asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm asterisk-core-sounds-en-g722 asterisk-core-sounds-fr-wav asterisk-core-sounds-fr-gsm asterisk-core-sounds-fr-g722

@@ -56,7 +56,8 @@ let package = Package(
         .systemLibrary(name: "CFAAD", providers: [.apt(["libfaad-dev"])]),
         .systemLibrary(name: "COpenCoreAMR", pkgConfig: "opencore-amrnb", providers: [.apt(["libopencore-amrnb-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
-        .target(name: "AudioIO", dependencies: ["G711", "DSP", "Threads", "CMPG123", "CSndFile", "CLame", "CGSM", "CSpanDSP", "CBcg729", "CEbur128", "CFAAD", "COpenCoreAMR", "COpus"]),
+        .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        .target(name: "AudioIO", dependencies: ["G711", "DSP", "Threads", "CMPG123", "CSndFile", "CLame", "CGSM", "CSpanDSP", "CBcg729", "CEbur128", "CFAAD", "COpenCoreAMR", "COpus", "CSpeexDSP"]),
         .target(name: "PromptKit", dependencies: ["G711", "DSP", "AudioIO", "Threads"]),
         .executableTarget(name: "promptc", dependencies: [
             "PromptKit", "AudioIO", "DSP",

@@ -147,5 +147,6 @@ EOF
 
 bash generate-codecs.sh
 bash generate-phone.sh
+bash generate-conditioning.sh
 
 du -sh . | cut -f1 | sed 's/^/Fixtures: /'

@@ -25,39 +25,44 @@ public struct ActiveSpeechLevel: Sendable {
     private let smoothing: Double
     private let hangover: Int
     private var p = 0.0, q = 0.0
-    private var active = [Int](repeating: 0, count: 15)
-    private var hang = [Int](repeating: 0, count: 15)
+    /// Per threshold: samples counted active so far, and the last sample the latest
+    /// crossing keeps active (its hangover included).
+    private var covered = [Int](repeating: 0, count: 15)
+    private var activeUntil = [Int](repeating: -1, count: 15)
     private var sumOfSquares = 0.0
     private var count = 0
 
     public init(rate: Int) {
         smoothing = exp(-1 / (Double(rate) * 0.03))
         hangover = Int((Double(rate) * 0.2).rounded(.up))
-        hang = [Int](repeating: hangover, count: 15)   // nothing before the start is active
     }
 
     public mutating func add(_ samples: UnsafeBufferPointer<Float>) {
-        let g = smoothing, t = Self.thresholds
-        var p = self.p, q = self.q, sum = 0.0
+        let g = smoothing, hang = hangover
+        var p = self.p, q = self.q, sum = 0.0, n = count
         for x in samples {
             let v = Double(x)
             sum += v * v
             p = g * p + (1 - g) * abs(v)
             q = g * q + (1 - g) * p
-            for j in 0..<15 {
-                if q >= t[j] {
-                    active[j] += 1
-                    hang[j] = 0
-                } else if hang[j] < hangover {
-                    active[j] += 1
-                    hang[j] += 1
+            // The thresholds are 2^(j-15): q reaches every one up to j = exponent + 15.
+            if q >= Self.thresholds[0] {
+                let top = min(14, Int(q.exponent) + 15)
+                for j in 0...top {
+                    // This sample and the hangover after it are active; count what is new.
+                    covered[j] += (n + hang) - max(activeUntil[j], n - 1)
+                    activeUntil[j] = n + hang
                 }
             }
+            n += 1
         }
         self.p = p; self.q = q
         sumOfSquares += sum
-        count += samples.count
+        count = n
     }
+
+    /// Samples active at threshold `j`, not counting hangover past the end.
+    private func active(_ j: Int) -> Int { covered[j] - max(0, activeUntil[j] - (count - 1)) }
 
     /// The measure so far; nil when nothing is active (silence) or the signal is too
     /// loud or too quiet for the thresholds to bracket its level.
@@ -66,8 +71,8 @@ public struct ActiveSpeechLevel: Sendable {
         // A_j - C_j falls as the threshold rises; find where it crosses the margin.
         var previous: (a: Double, c: Double)?
         for j in 0..<15 {
-            guard active[j] > 0 else { break }
-            let a = 10 * log10(sumOfSquares / Double(active[j])), c = 20 * log10(Self.thresholds[j])
+            guard active(j) > 0 else { break }
+            let a = 10 * log10(sumOfSquares / Double(active(j))), c = 20 * log10(Self.thresholds[j])
             if a - c <= Self.margin {
                 guard let (a0, c0) = previous else { return nil }
                 // Linear in dB between the two thresholds: a(x) - c(x) = M.

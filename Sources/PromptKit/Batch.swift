@@ -28,7 +28,7 @@ public struct BatchOptions: Sendable {
         return "promptc-1|\(c.channel.map(String.init) ?? "mean")|\(c.quality.passbandEdge)/\(c.quality.stopbandEdge)/\(c.quality.attenuationDB)|fast=\(c.decoderFastPath)|strict=\(c.strict)" + (c.highpass.map { "|highpass=\($0)" } ?? "") + (c.normalize.map { "|normalize=\($0)" } ?? "") + (c.gainDB.map { "|gain=\($0)" } ?? "")
             + (c.limiterCeiling.map { "|limit=\($0)" } ?? "") + (c.trim.map { "|trim=\($0)" } ?? "")
             + (c.effectiveFade.map { "|fade=\($0)" } ?? "") + (c.leadIn.map { "|leadin=\($0)" } ?? "")
-            + (c.start.map { "|start=\($0)" } ?? "") + (c.duration.map { "|duration=\($0)" } ?? "")
+            + (c.start.map { "|start=\($0)" } ?? "") + (c.duration.map { "|duration=\($0)" } ?? "") + (c.denoise.map { "|denoise=\($0)" } ?? "")
     }
 }
 

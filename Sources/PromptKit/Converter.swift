@@ -77,6 +77,8 @@ public struct ConversionOptions: Sendable {
     public var trim: Double?
     /// Fade in and out over this many seconds (``Fade``); nil: 5 ms when trimming, else none.
     public var fade: Double?
+    /// Suppress stationary noise by at most this many dB (``Denoiser``); nil leaves it.
+    public var denoise: Int?
     /// Silence put before the prompt, seconds (``LeadIn``).
     public var leadIn: Double?
     /// Keep only the piece from `start` seconds on, `duration` seconds long (``Excerpt``).
@@ -87,6 +89,8 @@ public struct ConversionOptions: Sendable {
     /// `--telephony`: the high-pass corner (Hz) and the pad kept by trimming (seconds).
     public static let telephonyHighpass = 100.0
     public static let telephonyTrim = 0.05
+    /// `--denoise` alone: the most noise is lowered, dB.
+    public static let defaultDenoise = 25
     /// Resampler quality.
     public var quality: ResamplerQuality = .telephone
     /// Let decoders mix to mono and decode at a reduced rate when every output is 8 kHz
@@ -109,7 +113,7 @@ public struct ConversionOptions: Sendable {
     /// True when the options change the sound (filter, gain, normalization, limiter):
     /// a file that is already a prompt must then be converted, not copied.
     public var changesSound: Bool {
-        highpass != nil || normalize != nil || gainDB != nil || limiterCeiling != nil || trim != nil || effectiveFade != nil
+        highpass != nil || normalize != nil || gainDB != nil || limiterCeiling != nil || trim != nil || effectiveFade != nil || denoise != nil
             || leadIn != nil || start != nil || duration != nil
     }
 
@@ -274,10 +278,11 @@ public enum Converter {
         let normalizer = options.normalize.map { LoudnessNormalizer(target: $0, limiter: limit, ceiling: ConversionOptions.defaultLimit) }
         let limiter = limit.map { TruePeakLimiter($0) }
         let trimmer = options.trim.map { SilenceTrimmer(pad: $0) }
-        // Cut first; then the stages that measure the whole (remaining) prompt; then the
+        // Cut first, then take the noise out; then the stages that measure the whole prompt; then the
         // limiter after the gain; fades and the lead-in last, on what will be heard.
         var atOutputRate: [AudioStage] = []
         if options.start != nil || options.duration != nil { atOutputRate.append(Excerpt(start: options.start ?? 0, duration: options.duration)) }
+        if let d = options.denoise { atOutputRate.append(Denoiser(suppression: d)) }
         atOutputRate += [trimmer as AudioStage?, normalizer, limiter].compactMap { $0 }
         if let f = options.effectiveFade { atOutputRate.append(Fade(in: f, out: f)) }
         if let l = options.leadIn, l > 0 { atOutputRate.append(LeadIn(seconds: l)) }

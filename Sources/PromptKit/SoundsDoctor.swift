@@ -84,8 +84,35 @@ public enum SoundsDoctor {
             if root.isEmpty { root = path.hasPrefix("/") ? "/" : "." }
             return Tree(root: root, files: [rel]).fileFindings(reader: reader)
         }
+        return try examine(path, reader: reader, soundsHint: soundsHint).findings
+    }
+
+    /// What doctor found in a tree, and how loud its prompts are against Asterisk's own.
+    public struct Examination: Sendable {
+        public var findings: [DoctorFinding]
+        /// Integrated loudness of the tree's prompts (nil for a single file or when none measures).
+        public var loudness: LoudnessSummary?
+    }
+
+    /// The loudness of a set of prompts, LUFS, against ``stockLoudness``.
+    public struct LoudnessSummary: Sendable, Codable, Equatable {
+        public var prompts: Int
+        public var median: Double
+        public var percentile10: Double
+        public var percentile90: Double
+        /// Prompts whose true peak passes -1 dBTP.
+        public var truePeakAboveCeiling: Int
+    }
+
+    /// ``audit`` with the tree's loudness summary.
+    public static func examine(_ path: String, reader: (uid_t, gid_t)? = nil, soundsHint: String? = nil) throws -> Examination {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else {
+            return Examination(findings: try audit(path, reader: reader, soundsHint: soundsHint), loudness: nil)
+        }
         let tree = Tree(root: path, files: FileTree.walk(path, followingLinksOutside: true).files)
-        return tree.fileFindings(reader: reader) + tree.loudnessFindings() + tree.siblingFindings() + tree.lookupFindings()
+        let findings = tree.fileFindings(reader: reader) + tree.loudnessFindings() + tree.siblingFindings() + tree.lookupFindings()
+        return Examination(findings: findings, loudness: tree.loudnessSummary())
     }
 
     /// Asterisk's language form: a lower-case code of 2-3 letters, then `_` parts.
@@ -256,6 +283,19 @@ public enum SoundsDoctor {
                 }
             }
             return findings
+        }
+
+        /// The loudness of every prompt that measures (from the measures already taken).
+        func loudnessSummary() -> LoudnessSummary? {
+            let measured = files.compactMap { rel -> FileInfo? in
+                guard problems[rel] == nil, PromptFormat.forExtension(AudioDecoder.fileExtension(rel)) != nil else { return nil }
+                return infos[rel] ?? nil
+            }
+            let lufs = measured.compactMap(\.loudnessLUFS).sorted()
+            guard !lufs.isEmpty else { return nil }
+            func at(_ share: Double) -> Double { lufs[min(lufs.count - 1, Int((share * Double(lufs.count - 1)).rounded()))] }
+            return LoudnessSummary(prompts: lufs.count, median: at(0.5), percentile10: at(0.1), percentile90: at(0.9),
+                                   truePeakAboveCeiling: measured.filter { ($0.truePeakDBTP ?? -100) > -1 }.count)
         }
 
         // MARK: Formats of one prompt in one folder

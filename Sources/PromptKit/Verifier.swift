@@ -47,6 +47,14 @@ public struct VerifyResult: Sendable, Codable {
     public var passed: Bool
     /// One sentence per failed check.
     public var failures: [String]
+    /// How loud the file is, as callers hear it (8 kHz): integrated loudness (LUFS),
+    /// loudness range (LU), true peak (dBTP), P.56 active speech level (dBov), and its
+    /// distance from Asterisk's own prompts (``SoundsDoctor/stockLoudness``), LU.
+    public var loudnessLUFS: Double?
+    public var loudnessRangeLU: Double?
+    public var truePeakDBTP: Double?
+    public var activeSpeechLevelDBov: Double?
+    public var loudnessFromStockLU: Double?
 }
 
 /// One side of a comparison: the file as callers would hear it, mono at 8 kHz.
@@ -159,9 +167,22 @@ public enum Verifier {
                 failures.append("no alignment found within ±\(Int(thresholds.maxLag)) ms")
             }
         }
-        return VerifyResult(file: file, reference: reference, lagSamples: lag, snrDB: snr, levelDifferenceDB: level,
-                            lengthDifferenceMs: lengthMs, maxStepDeviation: maxStep, clippedInFile: a.clipped,
-                            clippedInReference: b.clipped, identical: identical, passed: failures.isEmpty, failures: failures)
+        var result = VerifyResult(file: file, reference: reference, lagSamples: lag, snrDB: snr, levelDifferenceDB: level,
+                                  lengthDifferenceMs: lengthMs, maxStepDeviation: maxStep, clippedInFile: a.clipped,
+                                  clippedInReference: b.clipped, identical: identical, passed: failures.isEmpty, failures: failures)
+        let meter = LoudnessMeter(channels: 1), activity = ActivityMeter()
+        let format = StageFormat(rate: 8000, channels: 1)
+        if (try? meter.start(format)) != nil, (try? activity.start(format)) != nil {
+            var sink: [Float] = []
+            a.samples.withUnsafeBufferPointer { meter.process($0, into: &sink); sink.removeAll(); activity.process($0, into: &sink) }
+            func round2(_ v: Double?) -> Double? { v.map { ($0 * 100).rounded() / 100 } }
+            result.loudnessLUFS = round2(meter.integratedLoudness)
+            result.loudnessRangeLU = round2(meter.loudnessRange)
+            result.truePeakDBTP = round2(meter.truePeak)
+            result.activeSpeechLevelDBov = round2(activity.activeSpeech?.level)
+            result.loudnessFromStockLU = round2(meter.integratedLoudness.map { $0 - SoundsDoctor.stockLoudness })
+        }
+        return result
     }
 
     // MARK: Loading

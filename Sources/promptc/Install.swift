@@ -161,7 +161,8 @@ struct Doctor: ParsableCommand {
         var reader: (uid_t, gid_t)?
         if let pw = getpwnam("asterisk") { reader = (pw.pointee.pw_uid, pw.pointee.pw_gid) }
         let configured = try? AsteriskConfig.resolve(soundsDir: nil, confPath: nil)
-        let findings = try SoundsDoctor.audit(dir, reader: reader, soundsHint: configured)
+        let examination = try SoundsDoctor.examine(dir, reader: reader, soundsHint: configured)
+        let findings = examination.findings
         if json {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -170,6 +171,9 @@ struct Doctor: ParsableCommand {
             for f in findings { print("\(f.file): \(f.severity == .note ? "note: " : "")\(f.problem)\n    fix: \(f.fix)") }
             let problems = findings.filter { $0.severity == .problem }.count, notes = findings.count - problems
             let noteText = notes == 0 ? "" : " (\(notes) note\(notes == 1 ? "" : "s"))"
+            if let l = examination.loudness {
+                print("loudness: \(l.prompts) prompt\(l.prompts == 1 ? "" : "s"), median \(formatted("%.1f", l.median)) LUFS (10th to 90th percentile \(formatted("%.1f", l.percentile10)) to \(formatted("%.1f", l.percentile90))); Asterisk's own: \(formatted("%.1f", SoundsDoctor.stockLoudness)) LUFS; \(l.truePeakAboveCeiling) with a true peak above -1 dBTP")
+            }
             print(problems == 0 ? "\(dir): no problems found\(noteText)" : "\(problems) problem\(problems == 1 ? "" : "s") found\(noteText)")
         }
         if findings.contains(where: { $0.severity == .problem }) { throw ExitCode(1) }

@@ -9,6 +9,7 @@ enum OptionalValues {
     static let defaults: [String: String] = [
         "--highpass": "100", "--normalize": formatted("%.1f", SoundsDoctor.stockLoudness),
         "--limit": formatted("%.1f", ConversionOptions.defaultLimit), "--trim": formatted("%g", ConversionOptions.telephonyTrim * 1000),
+        "--denoise": "\(ConversionOptions.defaultDenoise)",
     ]
 
     /// True when `text` is a value of the option `name` rather than the next argument.

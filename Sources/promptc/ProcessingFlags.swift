@@ -20,6 +20,9 @@ struct ProcessingFlags: ParsableArguments {
     @Flag(help: "No limiter: --normalize then stops short of its target where the true peak would pass -1 dBTP.")
     var noLimit = false
 
+    @Option(help: ArgumentHelp("Take steady noise (hiss, fans) out, lowering it by up to this many dB, with libspeexdsp's preprocessor as Asterisk's DENOISE() (--denoise alone: 25).", valueName: "db"))
+    var denoise: Int?
+
     @Option(help: ArgumentHelp("Remove leading and trailing silence or noise, keeping this much around the sound; pauses inside stay (--trim alone: 50 ms).", valueName: "ms"))
     var trim: Double?
 
@@ -42,6 +45,7 @@ struct ProcessingFlags: ParsableArguments {
         if let h = highpass, !(h >= 10 && h <= 1000) { throw ValidationError("--highpass takes a corner between 10 and 1000 Hz; \(h) is not.") }
         if let l = limit, !(l >= -20 && l <= 0) { throw ValidationError("--limit takes a ceiling between -20 and 0 dBTP; \(l) is not.") }
         if limit != nil && noLimit { throw ValidationError("--limit and --no-limit contradict each other; give one.") }
+        if let d = denoise, !(1...60).contains(d) { throw ValidationError("--denoise takes 1 to 60 dB; \(d) is not.") }
         for (name, v) in [("--trim", trim), ("--fade", fade), ("--lead-in", leadIn)] {
             if let v, !(v >= 0 && v <= 10_000) { throw ValidationError("\(name) takes 0 to 10000 ms; \(v) is not.") }
         }
@@ -63,6 +67,7 @@ struct ProcessingFlags: ParsableArguments {
         if let t = trim { options.trim = t / 1000 }
         options.fade = fade.map { $0 / 1000 }
         options.leadIn = leadIn.map { $0 / 1000 }
+        options.denoise = denoise
         options.start = start.flatMap(FFmpegCommand.seconds)
         options.duration = duration.flatMap(FFmpegCommand.seconds)
     }

@@ -115,7 +115,8 @@ struct Verify: ParsableCommand {
                 let steps = r.maxStepDeviation.map { ", max \($0) step\($0 == 1 ? "" : "s")" } ?? ""
                 let m = formatted("SNR %.1f dB, level %+.2f dB, length %+.1f ms, lag %d", r.snrDB, r.levelDifferenceDB, r.lengthDifferenceMs, r.lagSamples) + steps
                 let coded = r.referenceCodedAs.map { " (reference coded as \($0) first)" } ?? ""
-                print("\(r.passed ? "PASS" : "FAIL") \(r.file): \(r.identical ? "identical; " : "")\(m)\(coded)")
+                let loud = r.loudnessLUFS.map { formatted("; %.1f LUFS (%+.1f LU from Asterisk's own), true peak %.1f dBTP", $0, r.loudnessFromStockLU ?? 0, r.truePeakDBTP ?? 0) } ?? ""
+                print("\(r.passed ? "PASS" : "FAIL") \(r.file): \(r.identical ? "identical; " : "")\(m)\(coded)\(loud)")
                 for f in r.failures { print("     - \(f)") }
             }
             for m in missing { print("MISSING \(file)/\(m) (in \(other))") }

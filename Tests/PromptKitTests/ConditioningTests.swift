@@ -137,3 +137,32 @@ struct ConditioningTests {
         #expect(abs((try measureLoudness(sounds.appendingPathComponent("en/custom/hi.sln").path).lufs ?? 0) - -19) <= 0.5)
     }
 }
+
+@Suite("--denoise: libspeexdsp's preprocessor on a hissy phone recording")
+struct DenoiseTests {
+    @Test("the hiss falls by over 20 dB, the speech keeps its P.56 level within 1 dB and its place to the sample; trimming then finds the speech")
+    func hissy() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let input = fixture("conditioning/hissy.flac")
+        let plain = dir.appendingPathComponent("p.sln16").path, clean = dir.appendingPathComponent("d.sln16").path
+        #expect(try runPromptc(["convert", input, "-o", plain]).status == 0)
+        let r = try runPromptc(["convert", input, "--denoise", "-o", clean])
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+        let before = try Inspector.inspect(plain), after = try Inspector.inspect(clean)
+        #expect(before.noiseFloorDBFS - after.noiseFloorDBFS > 20, "floor \(before.noiseFloorDBFS) -> \(after.noiseFloorDBFS) dBFS")
+        let a = try #require(before.activeSpeechLevelDBov), b = try #require(after.activeSpeechLevelDBov)
+        #expect(abs(a - b) <= 1, "P.56 \(a) -> \(b) dBov")
+        #expect(after.frames == before.frames)
+        #expect(abs(after.leadingSilence - 1.5) <= 0.02, "lead \(after.leadingSilence) s")
+        // In place: the denoised speech lines up with the original at lag 0 (cross-correlation over ±25 ms).
+        let x = try decodeMono(plain).samples, y = try decodeMono(clean).samples
+        func correlation(_ lag: Int) -> Double {
+            var s = 0.0
+            for i in stride(from: 30000, to: 80000, by: 1) { s += Double(x[i]) * Double(y[i + lag]) }
+            return s
+        }
+        let best = (-400...400).max { correlation($0) < correlation($1) }
+        #expect(best == 0, "lag \(String(describing: best))")
+        print(String(format: "--denoise on hissy.flac: noise floor %.1f -> %.1f dBFS, P.56 %.2f -> %.2f dBov", before.noiseFloorDBFS, after.noiseFloorDBFS, a, b))
+    }
+}

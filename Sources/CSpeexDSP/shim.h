@@ -1,0 +1,4 @@
+#ifndef PROMPTC_CSPEEXDSP_SHIM_H
+#define PROMPTC_CSPEEXDSP_SHIM_H
+#include <speex/speex_preprocess.h>
+#endif
