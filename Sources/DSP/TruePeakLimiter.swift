@@ -43,54 +43,37 @@ public final class TruePeakLimiter: AudioStage {
     public let outputChannels = 1
     public let settings: Settings
 
-    /// Taps of each interpolating phase; the detector looks this many samples ahead by half.
-    private static let taps = 16
-    private var phases: [SIMD16<Float>] = []
-    private var history: [Float] = []
-    private var historyPosition = 0
-    private var ceiling: Float = 1
-    private var previousPeak: Float = 0
-    private var lastPoint: Float = 0
-
-    // Minimum of the needed gain over the window: a monotonic queue of (index, gain).
-    private var window = 0
-    private var queue: [(index: Int, gain: Float)] = []
-    private var queueHead = 0
-    private var queueCount = 0
-    private var detected = 0
-
-    private var released: Float = 1
-    private var releaseFactor: Float = 0
-    private var averages: [MovingAverage] = []
-
-    // The delayed signal.
-    private var delayLine: [Float] = []
-    private var delayPosition = 0
-    private var delay = 0
-    private var pending = 0
+    private var core = Core()
     private var drained = false
-
-    private var smallestGain: Float = 1
-    private var limitedFrames = 0
-    private var rate = 0
 
     public init(_ settings: Settings) {
         self.settings = settings
     }
 
+    deinit { core.free() }
+
     public func start(_ input: StageFormat) throws -> StageFormat {
         guard input.channels == 1 else { throw StageError("TruePeakLimiter takes 1 channel, not \(input.channels)") }
-        rate = input.rate
-        ceiling = Float(pow(10, settings.ceiling / 20))
-        phases = (1...3).map { k in Self.interpolatingPhase(k) }
-        history = [Float](repeating: 0, count: 2 * Self.taps)
+        var c = core
+        c.rate = input.rate
+        c.ceiling = Float(pow(10, settings.ceiling / 20))
+        (c.phase1, c.phase2, c.phase3) = (Self.interpolatingPhase(1), Self.interpolatingPhase(2), Self.interpolatingPhase(3))
+        c.reach = max(1, (c.phase1 * c.phase1).sum(), (c.phase2 * c.phase2).sum(), (c.phase3 * c.phase3).sum())
+        c.history.initialize(repeating: 0, count: 2 * Core.taps)
         let spread = max(1, Int((settings.lookahead * Double(input.rate) / 2).rounded()))
-        averages = [MovingAverage(length: spread), MovingAverage(length: spread)]
-        window = 2 * spread - 1
-        queue = [(index: Int, gain: Float)](repeating: (0, 1), count: window + 1)
-        releaseFactor = Float(exp(-1 / (settings.release * Double(input.rate))))
-        delay = Self.taps / 2 + 2 * spread - 2
-        delayLine = [Float](repeating: 0, count: delay)
+        c.firstAverage = MovingAverage(length: spread)
+        c.secondAverage = MovingAverage(length: spread)
+        c.window = 2 * spread - 1
+        c.queueIndex.deallocate(); c.queueGain.deallocate()
+        c.queueCapacity = c.window + 1
+        c.queueIndex = .allocate(capacity: c.queueCapacity); c.queueIndex.initialize(repeating: 0, count: c.queueCapacity)
+        c.queueGain = .allocate(capacity: c.queueCapacity); c.queueGain.initialize(repeating: 1, count: c.queueCapacity)
+        c.releaseFactor = Float(exp(-1 / (settings.release * Double(input.rate))))
+        c.delay = Core.taps / 2 + 2 * spread - 2
+        c.delayLine.deallocate()
+        c.delayLine = .allocate(capacity: c.delay)
+        c.delayLine.initialize(repeating: 0, count: c.delay)
+        core = c
         return input
     }
 
@@ -98,7 +81,7 @@ public final class TruePeakLimiter: AudioStage {
     /// way from the middle sample of the history to the next, by a Kaiser-windowed sinc
     /// (beta 5: flat within 0.1 dB to 0.45 of the rate, where the resampler's passband ends).
     private static func interpolatingPhase(_ k: Int) -> SIMD16<Float> {
-        let half = Double(taps / 2), beta = 5.0
+        let taps = Core.taps, half = Double(taps / 2), beta = 5.0
         var h = [Double](repeating: 0, count: taps)
         for i in 0..<taps {
             let u = Double(i) - (half - 1) - Double(k) / 4   // distance from the interpolated instant
@@ -114,64 +97,139 @@ public final class TruePeakLimiter: AudioStage {
 
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
         output.reserveCapacity(output.count + input.count)
-        for x in input { step(x, into: &output) }
+        var c = core
+        for x in input { c.step(x, into: &output) }
+        core = c
     }
 
     public func drain(into output: inout [Float]) {
         guard !drained else { return }
         drained = true
-        for _ in 0..<delay { step(0, into: &output) }
+        var c = core
+        for _ in 0..<c.delay { c.step(0, into: &output) }
+        core = c
     }
 
     public var activity: Activity {
-        Activity(maxReductionDB: smallestGain < 1 ? -20 * log10(Double(smallestGain)) : 0, limitedFrames: limitedFrames, rate: rate)
+        Activity(maxReductionDB: core.smallestGain < 1 ? -20 * log10(Double(core.smallestGain)) : 0,
+                 limitedFrames: core.limitedFrames, rate: core.rate)
     }
 
     public var report: StageReport? { .limited(activity) }
 
+}
+
+/// The limiter's state and its per-sample step, in a struct so the loop works on a local
+/// copy (no exclusivity checks on every field of a class). Its buffers are freed by
+/// ``free()``.
+private struct Core {
+    /// Taps of each interpolating phase; the detector looks this many samples ahead by half.
+    static let taps = 16
+    var phase1 = SIMD16<Float>(), phase2 = SIMD16<Float>(), phase3 = SIMD16<Float>()
+    // The last `taps` samples, written twice (at i and i + taps) so they are always contiguous.
+    var history = UnsafeMutablePointer<Float>.allocate(capacity: 2 * taps)
+    var historyPosition = 0
+    var ceiling: Float = 1
+    /// The largest sum of squared taps of a phase (1 for the samples themselves).
+    var reach: Float = 2
+    var previousPeak: Float = 0
+    var lastPoint: Float = 0
+
+    // Minimum of the needed gain over the window: a monotonic queue of (index, gain) in a ring.
+    var window = 0
+    var queueIndex = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    var queueGain = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    var queueCapacity = 1
+    var queueHead = 0
+    var queueCount = 0
+    var detected = 0
+
+    var released: Float = 1
+    var releaseFactor: Float = 0
+    var firstAverage = MovingAverage(length: 1), secondAverage = MovingAverage(length: 1)
+
+    // The delayed signal.
+    var delayLine = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    var delayPosition = 0
+    var delay = 1
+    var pending = 0
+
+    var smallestGain: Float = 1
+    var limitedFrames = 0
+    var rate = 0
+
+
+    func free() {
+        history.deallocate(); queueIndex.deallocate(); queueGain.deallocate(); delayLine.deallocate()
+    }
+
     @inline(__always)
-    private func step(_ x: Float, into output: inout [Float]) {
+    mutating func step(_ x: Float, into output: inout [Float]) {
         // Detector: the peak of the interval from the middle of the history to the next sample.
         let t = Self.taps
         history[historyPosition] = x
         history[historyPosition + t] = x
-        historyPosition = (historyPosition + 1) % t
-        let recent = history.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + historyPosition).loadUnaligned(as: SIMD16<Float>.self) }
+        historyPosition = historyPosition + 1 == t ? 0 : historyPosition + 1
+        let recent = UnsafeRawPointer(history + historyPosition).loadUnaligned(as: SIMD16<Float>.self)
+        // Far under the ceiling, the interval needs no gain and the interpolation is
+        // skipped (most samples of a prompt): by Cauchy-Schwarz no interpolated point
+        // exceeds the window's energy times the largest phase's, square-rooted.
+        if total(recent * recent) * reach < ceiling * ceiling {
+            lastPoint = 0
+            previousPeak = 0
+            return finish(x, needed: 1, into: &output)
+        }
         // Five points across the interval (its two samples and three between) and the
         // last point before it; a parabola through the highest and its neighbours finds
         // the peak between the points, so a 4x detector reads within 0.1 dB of the ideal.
-        let p1 = (recent * phases[0]).sum(), p2 = (recent * phases[1]).sum(), p3 = (recent * phases[2]).sum()
-        let a: [Float] = [abs(lastPoint), abs(recent[t / 2 - 1]), abs(p1), abs(p2), abs(p3), abs(recent[t / 2])]
+        let p3 = total(recent * phase3)
+        let a0 = abs(lastPoint), a1 = abs(recent[t / 2 - 1]), a2 = abs(total(recent * phase1)), a3 = abs(total(recent * phase2))
+        let a4 = abs(p3), a5 = abs(recent[t / 2])
         lastPoint = p3
-        var k = 1
-        for i in 2...4 where a[i] > a[k] { k = i }
-        var peak = a[k]
-        let curvature = a[k - 1] - 2 * a[k] + a[k + 1]
-        if a[k] >= a[k - 1], a[k] >= a[k + 1], curvature < 0 {   // a top: the vertex lies within half a point
-            let offset = 0.5 * (a[k - 1] - a[k + 1]) / curvature
-            peak = max(peak, a[k] - 0.25 * (a[k - 1] - a[k + 1]) * offset)
+        // The highest of a1...a4 and its neighbours.
+        var (below, top, above) = (a0, a1, a2)
+        if a2 > top { (below, top, above) = (a1, a2, a3) }
+        if a3 > top { (below, top, above) = (a2, a3, a4) }
+        if a4 > top { (below, top, above) = (a3, a4, a5) }
+        var peak = top
+        let curvature = below - 2 * top + above
+        if top >= below, top >= above, curvature < 0 {   // a top: the vertex lies within half a point
+            let offset = 0.5 * (below - above) / curvature
+            peak = max(peak, top - 0.25 * (below - above) * offset)
         }
         // A sample bounds the intervals on both sides of it.
         let bound = max(peak, previousPeak)
         previousPeak = peak
         let needed: Float = bound > ceiling ? ceiling / bound : 1
+        finish(x, needed: needed, into: &output)
+    }
 
+    /// The gain computer and the delay, for one sample that needs `needed`.
+    @inline(__always)
+    mutating func finish(_ x: Float, needed: Float, into output: inout [Float]) {
         // Minimum over the last `window` needed gains.
-        let capacity = queue.count
-        var tail = (queueHead + queueCount) % capacity
+        let capacity = queueCapacity
+        var tail = queueHead + queueCount
+        if tail >= capacity { tail -= capacity }
         while queueCount > 0 {
-            let last = (tail - 1 + capacity) % capacity
-            if queue[last].gain >= needed { tail = last; queueCount -= 1 } else { break }
+            let last = tail == 0 ? capacity - 1 : tail - 1
+            guard queueGain[last] >= needed else { break }
+            tail = last
+            queueCount -= 1
         }
-        queue[tail] = (detected, needed)
+        queueIndex[tail] = detected
+        queueGain[tail] = needed
         queueCount += 1
-        if queue[queueHead].index <= detected - window { queueHead = (queueHead + 1) % capacity; queueCount -= 1 }
+        if queueIndex[queueHead] <= detected - window {
+            queueHead = queueHead + 1 == capacity ? 0 : queueHead + 1
+            queueCount -= 1
+        }
         detected += 1
-        let held = queue[queueHead].gain
+        let held = queueGain[queueHead]
 
         released = min(held, 1 - (1 - released) * releaseFactor)
         if released > 0.9999 && held == 1 { released = 1 }   // the last 0.001 dB: done, so untouched samples pass exactly
-        let gain = averages[1].push(averages[0].push(released))
+        let gain = secondAverage.push(firstAverage.push(released))
 
         // The delayed sample gets the gain.
         let delayed = delayLine[delayPosition]
@@ -186,25 +244,37 @@ public final class TruePeakLimiter: AudioStage {
     }
 }
 
+/// The sum of a vector's lanes, by halves (the generic reduction goes lane by lane).
+@inline(__always) private func total(_ v: SIMD16<Float>) -> Float {
+    let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
+    return c[0] + c[1]
+}
+
 /// A running mean of the last `length` gains, exactly 1 while every gain in it is 1.
 private struct MovingAverage {
     private var values: [Float]
     private var position = 0
     private var deficit: Double = 0
     private var below = 0
-    init(length: Int) { values = [Float](repeating: 1, count: length) }
+    private let length: Int
+    private let inverse: Double
+    init(length: Int) { values = [Float](repeating: 1, count: length); self.length = length; inverse = 1 / Double(length) }
 
     /// Adds a gain and returns the mean of the window that ends with it.
+    @inline(__always)
     mutating func push(_ g: Float) -> Float {
-        let old = values[position]
-        values[position] = g
-        position = position + 1 == values.count ? 0 : position + 1
+        let old = values.withUnsafeMutableBufferPointer { v -> Float in
+            let o = v[position]
+            v[position] = g
+            return o
+        }
+        position = position + 1 == length ? 0 : position + 1
         if old < 1 { below -= 1 }
         if g < 1 { below += 1 }
         // Summed as the shortfall from 1, reset when the window is all ones, so rounding
         // never leaves a gain of 0.99999 where nothing is limited.
-        deficit += Double(1 - g) - Double(1 - old)
         if below == 0 { deficit = 0; return 1 }
-        return Float(1 - deficit / Double(values.count))
+        deficit += Double(1 - g) - Double(1 - old)
+        return Float(1 - deficit * inverse)
     }
 }
