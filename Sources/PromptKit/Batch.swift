@@ -15,6 +15,9 @@ public struct BatchOptions: Sendable {
     public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var force = false
     public var prune = false
+    /// Say what would be converted, left alone and pruned; write nothing (not even the
+    /// output folder or its lock).
+    public var dryRun = false
     /// Convert files reached through symbolic links that lead outside the source folders.
     public var followSymlinks = false
     public var failFast = false
@@ -34,7 +37,11 @@ public struct BatchOptions: Sendable {
 
 /// What happened to one input.
 public struct BatchItemReport: Sendable, Codable {
-    public enum Status: String, Sendable, Codable { case converted, unchanged, skipped, failed, conflict }
+    public enum Status: String, Sendable, Codable {
+        case converted, unchanged, skipped, failed, conflict
+        /// `--dry-run`: would be converted.
+        case wouldConvert = "would-convert"
+    }
     public var source: String
     public var status: Status
     public var inputFormat: String?
@@ -97,10 +104,15 @@ public final class BatchConverter: Sendable {
             }
             sourceIsFolder.append(isDir)
         }
-        try Self.prepareOutputFolder(outputDirectory)
-        // One batch at a time per output folder: a second one refuses at once.
-        let lock = try FolderLock(folder: outputDirectory, wait: false)
-        defer { lock.release() }
+        var lock: FolderLock?
+        if options.dryRun {
+            try Self.checkOutputFolder(outputDirectory)
+        } else {
+            try Self.prepareOutputFolder(outputDirectory)
+            // One batch at a time per output folder: a second one refuses at once.
+            lock = try FolderLock(folder: outputDirectory, wait: false)
+        }
+        defer { lock?.release() }
         var manifest = try BatchManifest.load(outputDirectory)
         var items: [BatchItemReport] = []
 
@@ -168,7 +180,7 @@ public final class BatchConverter: Sendable {
         let orphans = manifest.outputs.filter { o in
             !planned.contains(outputDirectory + "/" + o) && !present.contains(manifest.entry(o)?.source ?? "")
         }.sorted()
-        if options.prune {
+        if options.prune && !options.dryRun {
             for o in orphans {
                 // Only inside the output folder, whatever the manifest says.
                 let parts = o.split(separator: "/")
@@ -181,10 +193,21 @@ public final class BatchConverter: Sendable {
             }
         }
 
+        let fingerprint = options.fingerprint
+        if options.dryRun {
+            // What a run would do, from the manifest alone: nothing is written.
+            for j in audio.sorted(by: { $0.path < $1.path }) {
+                let outs = outputs(j)
+                let fresh = !options.force && upToDate(j, outputs: outs, manifest: manifest, fingerprint: fingerprint).fresh
+                items.append(BatchItemReport(source: j.path, status: fresh ? .unchanged : .wouldConvert, outputs: outs.map(\.path),
+                                             warnings: nameWarnings(j), error: nil, seconds: 0))
+            }
+            return BatchReport(items: items, orphans: orphans, pruned: false, audioSeconds: 0, wallSeconds: Date().timeIntervalSince(start))
+        }
+
         // 5. Convert, in parallel: each worker takes the next input until none are left and
         //    posts what happened; this thread hands the events on, so slow progress output
         //    never holds a worker up.
-        let fingerprint = options.fingerprint
         let journal = try manifest.openJournal()
         let frozen = manifest
         let work = audio
@@ -254,6 +277,14 @@ public final class BatchConverter: Sendable {
         }
     }
 
+    /// For `--dry-run`: the output folder may be missing, but not be a file.
+    static func checkOutputFolder(_ path: String) throws {
+        var isDir = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir {
+            throw ConversionError.usage("\(path): is a file, not a folder; batch writes a tree of prompts into a folder (-o DIR)")
+        }
+    }
+
     /// Creates the output folder (and its parents) or says in one sentence why it cannot.
     static func prepareOutputFolder(_ path: String) throws {
         var isDir = false
@@ -282,6 +313,32 @@ public final class BatchConverter: Sendable {
         return options.formats.map { OutputTarget(path: outputDirectory + "/" + base + "." + $0.fileExtension, format: $0) }
     }
 
+    /// Whether every output of `job` is present and made from these bytes with these
+    /// settings (by size and time, else by content hash, which is then returned).
+    private func upToDate(_ job: Job, outputs: [OutputTarget], manifest: BatchManifest, fingerprint: String)
+        -> (fresh: Bool, touched: Bool, hash: String?) {
+        var st = stat()
+        guard stat(job.path, &st) == 0 else { return (false, false, nil) }
+        let size = Int64(st.st_size), mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        let entries = outputs.map { manifest.entry(String($0.path.dropFirst(outputDirectory.count + 1))) }
+        let allPresent = zip(outputs, entries).allSatisfy { o, e in e != nil && access(o.path, F_OK) == 0 }
+        guard allPresent, entries.allSatisfy({ $0!.settings == fingerprint && $0!.source == job.relative }) else { return (false, false, nil) }
+        if entries.allSatisfy({ $0!.size == size && $0!.mtime == mtime }) { return (true, false, nil) }
+        let hash = try? ContentHash.file(job.path)
+        if let h = hash, entries.allSatisfy({ $0!.hash == h }) { return (true, true, h) }
+        return (false, false, hash)
+    }
+
+    /// Names Asterisk cannot play as given (`Playback(sales & support)` breaks the
+    /// dialplan): a warning for the source they come from.
+    func nameWarnings(_ job: Job) -> [String] {
+        let base = PathName.deletingExtension(job.relative)
+        var parts = base.split(separator: "/").map(String.init)
+        guard let name = parts.popLast() else { return [] }
+        return parts.compactMap { PromptName.problem($0, what: "folder") }.map { "its output's \($0)" }
+            + (PromptName.problem(name).map { ["its output's \($0)"] } ?? [])
+    }
+
     private func convertOne(_ job: Job, outputs: [OutputTarget], manifest: BatchManifest, fingerprint: String,
                             journal: BatchManifest.Journal) -> BatchItemReport {
         let t0 = Date()
@@ -293,20 +350,15 @@ public final class BatchConverter: Sendable {
         let rels = outputs.map { String($0.path.dropFirst(outputDirectory.count + 1)) }
         var hash: String?
         if !options.force {
-            let entries = rels.map { manifest.entry($0) }
-            let allPresent = zip(outputs, entries).allSatisfy { o, e in e != nil && access(o.path, F_OK) == 0 }
-            if allPresent, entries.allSatisfy({ $0!.settings == fingerprint && $0!.source == job.relative }) {
-                if entries.allSatisfy({ $0!.size == size && $0!.mtime == mtime }) {
-                    return BatchItemReport(source: job.path, status: .unchanged, outputs: outputs.map(\.path), warnings: [], error: nil,
-                                           seconds: Date().timeIntervalSince(t0))
-                }
-                hash = try? ContentHash.file(job.path)
-                if let h = hash, entries.allSatisfy({ $0!.hash == h }) {
+            let check = upToDate(job, outputs: outputs, manifest: manifest, fingerprint: fingerprint)
+            hash = check.hash
+            if check.fresh {
+                if check.touched, let h = check.hash {
                     // Touched but the same bytes: record the new time so the next run skips the hash.
                     for r in rels { journal.append(r, BatchManifest.Entry(source: job.relative, size: size, mtime: mtime, hash: h, settings: fingerprint)) }
-                    return BatchItemReport(source: job.path, status: .unchanged, outputs: outputs.map(\.path), warnings: [], error: nil,
-                                           seconds: Date().timeIntervalSince(t0))
                 }
+                return BatchItemReport(source: job.path, status: .unchanged, outputs: outputs.map(\.path), warnings: [], error: nil,
+                                       seconds: Date().timeIntervalSince(t0))
             }
         }
         do {
@@ -326,7 +378,8 @@ public final class BatchConverter: Sendable {
             let h = try hash ?? ContentHash.file(job.path)
             for r in rels { journal.append(r, BatchManifest.Entry(source: job.relative, size: size, mtime: mtime, hash: h, settings: fingerprint)) }
             return BatchItemReport(source: job.path, status: .converted, inputFormat: report.inputFormat, durationSeconds: report.inputSeconds,
-                                   outputs: outputs.map(\.path), warnings: report.warnings.map(\.message), error: nil, seconds: Date().timeIntervalSince(t0))
+                                   outputs: outputs.map(\.path), warnings: nameWarnings(job) + report.warnings.map(\.message), error: nil,
+                                   seconds: Date().timeIntervalSince(t0))
         } catch {
             return BatchItemReport(source: job.path, status: .failed, outputs: [], warnings: [], error: "\(error)",
                                    seconds: Date().timeIntervalSince(t0))

@@ -191,14 +191,22 @@ public enum Verifier {
         let ext = AudioDecoder.fileExtension(path)
         let bytes = try ByteSource(path: path).readAll()
         var problems: [String] = []
-        let rawFormat = raw ?? RawFormat.asterisk(extension: ext)
+        // --format/--law read only files whose name does not say what they are and whose
+        // content is no container promptc recognises: a .ulaw stays mu-law, a WAV a WAV.
+        let named = RawFormat.asterisk(extension: ext)
+        let recognised: Bool
+        switch AudioDecoder.detect(Array(bytes.prefix(65536)), fileExtension: ext) {
+        case let .format(_, match): recognised = match.evidence != .fileExtension   // by content, not by a generic name (.raw)
+        case .text, .unknown: recognised = false
+        }
+        let rawFormat = named ?? (recognised ? nil : raw)
         // The content check of the format the file claims to be (by its name, or by
         // --format/--law), shared with install, doctor and info.
         var headerInside = false
         if let stated = rawFormat, let spec = FormatRegistry.outputs.first(where: { $0.headerless == stated }) {
             switch try spec.problem(at: path) {
             case .wavHeaderInRawFile?:
-                headerInside = raw == nil
+                headerInside = named != nil
                 if headerInside {
                     problems.append("a WAV header inside a raw .\(ext) file: Asterisk plays the header as noise; convert with promptc instead of renaming")
                 }
@@ -207,7 +215,7 @@ public enum Verifier {
             default:
                 break
             }
-        } else if raw == nil, let spec = PromptFormat.forExtension(ext)?.spec, spec.isLossyCodec, let problem = try spec.problem(at: path) {
+        } else if rawFormat == nil, let spec = PromptFormat.forExtension(ext)?.spec, spec.isLossyCodec, let problem = try spec.problem(at: path) {
             problems.append(problem.message)
         }
         let source = try AudioDecoder.open(path, request: DecodeRequest(raw: headerInside ? nil : rawFormat))

@@ -45,6 +45,9 @@ struct Batch: ParsableCommand {
     @Flag(help: "Remove outputs whose source has disappeared.")
     var prune = false
 
+    @Flag(help: "List what would be converted, left alone and pruned; write nothing.")
+    var dryRun = false
+
     @Flag(help: "Stop at the first failure.")
     var failFast = false
 
@@ -74,6 +77,7 @@ struct Batch: ParsableCommand {
         options.jobs = jobs
         options.force = force
         options.prune = prune
+        options.dryRun = dryRun
         options.failFast = failFast
         options.followSymlinks = followSymlinks
         conversion.apply(to: &options.conversion)
@@ -105,6 +109,22 @@ struct Batch: ParsableCommand {
             }
         }
         let report = try batch.run(progress: progress)
+        if dryRun {
+            for item in report.items {
+                switch item.status {
+                case .wouldConvert: print("would convert \(item.source) -> \(item.outputs.joined(separator: ", "))")
+                case .unchanged where !quiet: print("unchanged \(item.source)")
+                case .skipped where !quiet: print("skipped \(item.source): \(item.error ?? "not audio")")
+                case .conflict: print("conflict: \(item.error ?? item.source)")
+                default: break
+                }
+                item.warnings.forEach { print("promptc: warning: \(item.source): \($0)", to: &err) }
+            }
+            for o in report.orphans { print(prune ? "would prune \(output)/\(o) (its source is gone)" : "orphaned \(output)/\(o): its source is gone (--prune removes it)") }
+            print("\(report.count(.wouldConvert)) would be converted, \(report.count(.unchanged)) unchanged, \(report.count(.skipped)) not audio, \(report.count(.conflict)) in conflict\(prune ? ", \(report.orphans.count) would be pruned" : ""); nothing was written", to: &err)
+            if !report.succeeded { throw ExitCode(1) }
+            return
+        }
         if live { print("", to: &err) }
         for item in report.items where item.status == .skipped && !quiet {
             print("skipped \(item.source): \(item.error ?? "not audio")", to: &err)
