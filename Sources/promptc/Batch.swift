@@ -19,16 +19,27 @@ struct Batch: ParsableCommand {
           promptc batch recordings/ -o prompts/ --format alaw,ulaw,sln
           promptc batch a.mp3 b.wav studio/ -o out/ --exclude 'drafts/*' -j 2
           promptc batch recordings/ -o prompts/ --prune --json-report report.json
+          promptc batch /var/lib/asterisk/sounds --alongside --format g722,sln16
+          promptc batch /var/lib/asterisk/sounds --alongside --undo
         """)
 
     @Argument(help: "Recordings and folders of recordings.")
     var sources: [String]
 
     @Option(name: .shortAndLong, help: "The output folder (created if missing).")
-    var output: String
+    var output: String?
 
-    @Option(help: ArgumentHelp("Formats to write, comma-separated: \(PromptFormat.all.map(\.rawValue).joined(separator: ", ")).", valueName: "list"))
-    var format: String = "alaw"
+    @Option(help: ArgumentHelp("Formats to write, comma-separated: \(PromptFormat.all.map(\.rawValue).joined(separator: ", ")) (default: alaw).", valueName: "list"))
+    var format: String?
+
+    @Flag(help: "Add the --format formats next to every prompt of a sounds tree (no -o), each made from the best format the prompt already has; never from one that would lower it.")
+    var alongside = false
+
+    @Option(help: ArgumentHelp("With --alongside: make the new formats from this format only, even where it would lower them.", valueName: "format"))
+    var from: PromptFormat?
+
+    @Flag(help: "With --alongside: take the last --alongside run back (remove what it added, restore what it replaced).")
+    var undo = false
 
     @Option(help: ArgumentHelp("Only inputs whose relative path or name matches (repeatable).", valueName: "glob"))
     var include: [String] = []
@@ -62,14 +73,24 @@ struct Batch: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors and the summary.")
     var quiet = false
 
-    func formats() throws -> [PromptFormat] { try PromptFormat.list(format) }
+    func formats() throws -> [PromptFormat] { try PromptFormat.list(format ?? "alaw", promptsOnly: alongside) }
 
     func validate() throws {
         _ = try formats()
+        if alongside {
+            if output != nil { throw ValidationError("--alongside writes next to the prompts of the sounds tree; leave out -o.") }
+            if sources.count != 1 { throw ValidationError("--alongside takes one sounds tree.") }
+            if format == nil && !undo { throw ValidationError("--alongside needs --format: the formats to add (g722,sln16).") }
+        } else {
+            if output == nil { throw ValidationError("Give the output folder with -o DIR (or --alongside to add formats to a sounds tree).") }
+            if from != nil || undo { throw ValidationError("--from and --undo go with --alongside.") }
+        }
         if jobs < 1 || jobs > 256 { throw ValidationError("-j must be between 1 and 256.") }
     }
 
     func run() throws {
+        if alongside { return try runAlongside() }
+        let output = self.output!
         var options = BatchOptions()
         options.formats = try formats()
         options.include = include
@@ -145,6 +166,40 @@ struct Batch: ParsableCommand {
             try file.commit()
         }
         if !report.succeeded { throw ExitCode(1) }
+    }
+}
+
+extension Batch {
+    func runAlongside() throws {
+        let tree = sources[0]
+        if undo {
+            for line in try AlongsideConverter.undo(tree) { print(line) }
+            return
+        }
+        var o = AlongsideOptions()
+        o.formats = try formats()
+        o.from = from
+        o.force = force
+        o.dryRun = dryRun
+        conversion.apply(to: &o.conversion)
+        let items = try AlongsideConverter.run(tree, options: o)
+        var err = StandardError()
+        for i in items {
+            let file = "\(tree)/\(i.prompt).\(PromptFormat(rawValue: i.format)?.fileExtension ?? i.format)"
+            switch i.status {
+            case .added: print("added \(file) (from \(i.source ?? ""))")
+            case .replaced: print("replaced \(file) (from \(i.source ?? ""))")
+            case .wouldAdd: print("would add \(file) (from \(i.source ?? ""))")
+            case .kept: print("kept \(file): \(i.reason ?? "")")
+            case .skipped: print("skipped \(file): \(i.reason ?? "")", to: &err)
+            case .failed: print("promptc: \(file): \(i.reason ?? "")", to: &err)
+            default: break
+            }
+        }
+        func n(_ s: AlongsideItem.Status) -> Int { items.filter { $0.status == s }.count }
+        let done = dryRun ? "\(n(.wouldAdd)) would be added" : "\(n(.added)) added, \(n(.replaced)) replaced"
+        print("\(done), \(n(.kept)) kept, \(n(.skipped)) skipped, \(n(.failed)) failed\(dryRun ? "; nothing was written" : n(.added) + n(.replaced) > 0 ? "; undo with: promptc batch \(tree) --alongside --undo" : "")", to: &err)
+        if n(.failed) > 0 { throw ExitCode(1) }
     }
 }
 

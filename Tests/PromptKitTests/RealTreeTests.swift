@@ -7,7 +7,7 @@ import G711
 /// A sounds tree laid out as Debian installs it, from the stock prompts in Fixtures/stock:
 /// en_US_f_Allison with en and en_US linking to it, fr_CA_f_June with fr, ru with an empty
 /// prompt, and the silence placeholders.
-private func stockTree(_ dir: URL) throws -> String {
+func stockTree(_ dir: URL) throws -> String {
     let s = dir.appendingPathComponent("sounds").path
     let fm = FileManager.default
     let layout: [(String, String)] = [
