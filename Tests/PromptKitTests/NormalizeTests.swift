@@ -166,3 +166,23 @@ struct FFmpegFilterTests {
         }
     }
 }
+
+@Suite("--normalize p56:DBOV: an ITU-T P.56 active speech level as the target")
+struct ActiveSpeechTargetTests {
+    @Test("stock prompts and espeak speech reach -26 dBov active speech level within 0.5 dB (measured by P.56 on the prompt written), through convert and the CLI")
+    func p56Target() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        for file in ["stock/en-5.wav", "speech/speech-44k-stereo.wav", "conditioning/quiet.flac"] {
+            let out = dir.appendingPathComponent("p.sln").path
+            let r = try runPromptc(["convert", fixture(file), "--normalize", "p56:-26", "-o", out, "-y"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let i = try Inspector.inspect(out)
+            let level = try #require(i.activeSpeechLevelDBov)
+            #expect(abs(level - -26) <= 0.5, "\(file): \(level) dBov")
+            print(String(format: "%@ -> p56:-26: %.2f dBov (%.1f LUFS)", file, level, i.loudnessLUFS ?? .nan))
+        }
+        #expect(try runPromptc(["convert", fixture("stock/en-5.wav"), "--normalize", "p56:-99", "-o", dir.appendingPathComponent("x.sln").path]).status == 2)
+        #expect(LoudnessTarget("p56:-26") == .activeSpeech(-26) && LoudnessTarget("-26dBov") == .activeSpeech(-26)
+                && LoudnessTarget("-19") == .integratedLoudness(-19) && LoudnessTarget("-19 LUFS") == .integratedLoudness(-19) && LoudnessTarget("loud") == nil)
+    }
+}
