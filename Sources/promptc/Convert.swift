@@ -86,6 +86,9 @@ struct Convert: ParsableCommand {
             if let n = report.normalization, let before = n.measured {
                 print("\(input): \(formatted("%.1f", before)) LUFS (true peak \(formatted("%.1f", n.truePeak ?? 0)) dBTP), gain \(formatted("%+.1f", n.gain)) dB -> \(formatted("%.1f", n.loudnessAfter ?? before + n.gain)) LUFS\(n.trials > 0 ? " (\(n.trials) passes with the limiter to find the gain)" : "")", to: &err)
             }
+            if let t = report.trim {
+                print("\(input): trimmed \(formatted("%.3f", t.removedAtStart)) s from the start and \(formatted("%.3f", t.removedAtEnd)) s from the end (noise floor \(formatted("%.1f", t.sound.noiseFloor)) dBFS)", to: &err)
+            }
             if let l = report.limiting {
                 print("\(input): limiter took up to \(formatted("%.1f", l.maxReductionDB)) dB off \(formatted("%.2f", Double(l.limitedFrames) / Double(max(l.rate, 1)))) s", to: &err)
             }
