@@ -5,8 +5,9 @@ import Glibc
 import DSP
 
 /// Brings a prompt to a loudness target (ITU-R BS.1770-4 integrated loudness, LUFS, by
-/// libebur128). The first pass measures the whole prompt and its true peak; the gain is
-/// then applied in one piece. When a true-peak limiter follows (`limiter`), the gain goes
+/// libebur128). The first pass measures the whole prompt and its true peak (by the
+/// limiter's own detector when a limiter follows, so whether it will act is known
+/// exactly; by libebur128's otherwise); the gain is then applied in one piece. When a true-peak limiter follows (`limiter`), the gain goes
 /// all the way to the target and the limiter holds the peaks: where it must act, further
 /// passes run the same limiter over the spooled prompt and correct the gain until the
 /// limited result measures on target (the limiter takes a little loudness with the peaks),
@@ -30,6 +31,8 @@ public final class LoudnessNormalizer: MeasuringStage {
     private var format = StageFormat(rate: 8000, channels: 1)
     private var state: UnsafeMutablePointer<ebur128_state>?
     private var speech: ActiveSpeechLevel?
+    /// The first pass's true-peak measure when a limiter follows.
+    private var peakMeter: TruePeakMeter?
     private var linearGain: Float = 1
     private var gain = 0.0
     /// The highest gain allowed: the one that needs ``deepestLimiting`` of limiting.
@@ -49,12 +52,19 @@ public final class LoudnessNormalizer: MeasuringStage {
         self.ceiling = limiter?.ceiling ?? ceiling
     }
 
-    deinit { if state != nil { ebur128_destroy(&state) } }
+    deinit {
+        if state != nil { ebur128_destroy(&state) }
+        peakMeter?.free()
+    }
 
     public func start(_ input: StageFormat) throws -> StageFormat {
         guard input.channels == 1 else { throw StageError("LoudnessNormalizer takes 1 channel, not \(input.channels)") }
         format = input
-        state = ebur128_init(1, UInt(input.rate), Int32(EBUR128_MODE_I.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue))
+        // libebur128's true-peak mode costs seven times its loudness measure; with a
+        // limiter its detector answers the only question asked of the peak.
+        if limiter != nil { peakMeter = TruePeakMeter() }
+        let mode = EBUR128_MODE_I.rawValue | (limiter == nil ? EBUR128_MODE_TRUE_PEAK.rawValue : 0)
+        state = ebur128_init(1, UInt(input.rate), Int32(mode))
         guard state != nil else { throw StageError("libebur128 cannot measure \(input.rate) Hz") }
         if case .activeSpeech = target { speech = ActiveSpeechLevel(rate: input.rate) }
         return input
@@ -65,12 +75,15 @@ public final class LoudnessNormalizer: MeasuringStage {
         guard let limiter = simulation else {
             ebur128_add_frames_float(s, input.baseAddress, input.count)   // finite: NonFiniteGuard ran before
             speech?.add(input)
+            peakMeter?.add(input)
             return
         }
         // A trial pass: the gain, then the limiter, as the plan will run them.
         scratch.removeAll(keepingCapacity: true)
+        let g = linearGain
         gained.removeAll(keepingCapacity: true)
-        for x in input { gained.append(x * linearGain) }
+        gained.append(contentsOf: repeatElement(0, count: input.count))
+        gained.withUnsafeMutableBufferPointer { out in for i in 0..<input.count { out[i] = input[i] * g } }
         gained.withUnsafeBufferPointer { limiter.process($0, into: &scratch) }
         scratch.withUnsafeBufferPointer { ebur128_add_frames_float(s, $0.baseAddress, $0.count); speech?.add($0) }
     }
@@ -89,8 +102,13 @@ public final class LoudnessNormalizer: MeasuringStage {
             result = LoudnessNormalization(measured: nil, truePeak: nil, target: target.value, gain: 0, cappedBy: 0, limiterCeiling: limiter?.ceiling, unit: target.unit)
             return
         }
-        flushTruePeak(s, channels: 1)
-        guard ebur128_true_peak(s, 0, &peak) == 0, peak > 0 else {
+        if peakMeter != nil {
+            peak = Double(peakMeter!.peak())
+        } else {
+            flushTruePeak(s, channels: 1)
+            if ebur128_true_peak(s, 0, &peak) != 0 { peak = 0 }
+        }
+        guard peak > 0 else {
             result = LoudnessNormalization(measured: nil, truePeak: nil, target: target.value, gain: 0, cappedBy: 0, limiterCeiling: limiter?.ceiling, unit: target.unit)
             return
         }
@@ -164,8 +182,9 @@ public final class LoudnessNormalizer: MeasuringStage {
 
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
         if linearGain == 1 { output.append(contentsOf: input); return }
-        output.reserveCapacity(output.count + input.count)
-        for x in input { output.append(x * linearGain) }
+        let g = linearGain, start = output.count
+        output.append(contentsOf: repeatElement(0, count: input.count))
+        output.withUnsafeMutableBufferPointer { out in for i in 0..<input.count { out[start + i] = input[i] * g } }
     }
 
     public func drain(into output: inout [Float]) {}

@@ -11,8 +11,8 @@ public final class Fade: AudioStage {
     public let fadeOut: Double
     private var inFrames = 0, outFrames = 0
     private var position = 0
+    /// The last samples, kept for the fade-out.
     private var held: [Float] = []
-    private var heldStart = 0
 
     public init(in fadeIn: Double, out fadeOut: Double) {
         precondition(fadeIn >= 0 && fadeOut >= 0)
@@ -33,30 +33,28 @@ public final class Fade: AudioStage {
     }
 
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
-        for x in input {
-            var v = x
-            if position < inFrames { v *= Self.ramp(position, inFrames) }
-            position += 1
-            guard outFrames > 0 else { output.append(v); continue }
-            // Hold the last `outFrames` samples in a ring; release the oldest.
-            if held.count < outFrames {
-                held.append(v)
-            } else {
-                output.append(held[heldStart])
-                held[heldStart] = v
-                heldStart = heldStart + 1 == outFrames ? 0 : heldStart + 1
-            }
+        guard !input.isEmpty else { return }
+        // Held samples first, then this block (faded in where the fade-in reaches); the
+        // last `outFrames` of the lot are held back for the fade-out.
+        var block = held
+        block.reserveCapacity(held.count + input.count)
+        block.append(contentsOf: input)
+        if position < inFrames {
+            let first = held.count
+            for i in 0..<min(inFrames - position, input.count) { block[first + i] *= Self.ramp(position + i, inFrames) }
         }
+        position += input.count
+        let released = max(0, block.count - outFrames)
+        output.append(contentsOf: block[..<released])
+        held = Array(block[released...])
     }
 
     public func drain(into output: inout [Float]) {
         let n = held.count
         for i in 0..<n {
-            let v = held[(heldStart + i) % max(n, 1)]
             // The fade-out spans `outFrames`; a prompt shorter than that fades over what there is.
-            output.append(v * Self.ramp(n - 1 - i, outFrames))
+            output.append(held[i] * Self.ramp(n - 1 - i, outFrames))
         }
         held.removeAll()
-        heldStart = 0
     }
 }

@@ -36,20 +36,24 @@ public final class HighPassFilter: AudioStage {
     }
 
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
-        output.reserveCapacity(output.count + input.count)
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: input.count))
         // The two sections and their state in locals: the loop then runs in registers.
         let s0 = sections[0], s1 = sections[1]
         var (z01, z02) = state[0], (z11, z12) = state[1]
-        for x in input {
-            // Transposed direct form II, twice.
-            let v = Double(x)
-            let y0 = s0.b0 * v + z01
-            z01 = s0.b1 * v - s0.a1 * y0 + z02
-            z02 = s0.b2 * v - s0.a2 * y0
-            let y1 = s1.b0 * y0 + z11
-            z11 = s1.b1 * y0 - s1.a1 * y1 + z12
-            z12 = s1.b2 * y0 - s1.a2 * y1
-            output.append(Float(y1))
+        output.withUnsafeMutableBufferPointer { out in
+            let o = out.baseAddress! + start
+            for i in 0..<input.count {
+                // Transposed direct form II, twice.
+                let v = Double(input[i])
+                let y0 = s0.b0 * v + z01
+                z01 = s0.b1 * v - s0.a1 * y0 + z02
+                z02 = s0.b2 * v - s0.a2 * y0
+                let y1 = s1.b0 * y0 + z11
+                z11 = s1.b1 * y0 - s1.a1 * y1 + z12
+                z12 = s1.b2 * y0 - s1.a2 * y1
+                o[i] = Float(y1)
+            }
         }
         state[0] = (z01, z02)
         state[1] = (z11, z12)

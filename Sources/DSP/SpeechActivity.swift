@@ -10,8 +10,8 @@ import Foundation
 /// of steady noise almost never is) and not more than 50 dB under the sound; and always
 /// when within 15 dB of the sound (a recording that is sound throughout, or noise hardly
 /// quieter than the sound: nothing is taken for silence then). Every block's
-/// level is kept only as "first and last block at or above each 0.5 dB step", so the
-/// threshold can be chosen at the end.
+/// level is kept only as "first and last block in each 0.5 dB step", so the threshold
+/// can be chosen at the end.
 public struct SpeechActivity: Sendable {
     /// What was found.
     public struct Result: Sendable, Equatable {
@@ -33,9 +33,10 @@ public struct SpeechActivity: Sendable {
     private let block: Int
     private var blockSum = 0.0, inBlock = 0, blocks = 0
     private var longSum = 0.0, inLong = 0
+    /// First and last block whose level falls in each bin (-1: none yet); "at or above a
+    /// bin" is worked out at the end.
     private var first = [Int](repeating: -1, count: bins)
     private var last = [Int](repeating: -1, count: bins)
-    private var highestBin = -1
     private var histogram = [Int](repeating: 0, count: bins)
     private var samples = 0
 
@@ -60,11 +61,8 @@ public struct SpeechActivity: Sendable {
 
     private mutating func endBlock() {
         let b = Self.bin(blockSum / Double(block))
-        if b > highestBin {
-            for i in (highestBin + 1)...b { first[i] = blocks }
-            highestBin = b
-        }
-        for i in 0...b { last[i] = blocks }
+        if first[b] < 0 { first[b] = blocks }
+        last[b] = blocks
         longSum += blockSum
         inLong += 1
         if inLong == 10 {
@@ -95,10 +93,12 @@ public struct SpeechActivity: Sendable {
         let floor = s.percentile(0.1) ?? Self.lowest, loud = s.percentile(0.95) ?? Self.lowest
         let threshold = max(min(max(floor + 9, loud - 50), loud - 15), -100)   // under -100 dBFS is silence, whatever else
         let t = min(Self.bins - 1, Int(((threshold - Self.lowest) / Self.step).rounded(.up)))
-        guard t <= s.highestBin, s.first[t] >= 0 else {
+        // The first and last block at or above bin t.
+        let firstAbove = s.first[t...].filter { $0 >= 0 }.min(), lastAbove = s.last[t...].max() ?? -1
+        guard let firstAbove, lastAbove >= 0 else {
             return Result(start: nil, end: nil, noiseFloor: floor, soundLevel: loud, threshold: threshold, samples: samples)
         }
-        return Result(start: s.first[t] * block, end: min(samples, (s.last[t] + 1) * block),
+        return Result(start: firstAbove * block, end: min(samples, (lastAbove + 1) * block),
                       noiseFloor: floor, soundLevel: loud, threshold: threshold, samples: samples)
     }
 }

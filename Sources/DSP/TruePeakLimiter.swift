@@ -57,10 +57,9 @@ public final class TruePeakLimiter: AudioStage {
         var c = core
         c.rate = input.rate
         c.ceiling = Float(pow(10, settings.ceiling / 20))
-        (c.phase1, c.phase2, c.phase3) = (Self.interpolatingPhase(1), Self.interpolatingPhase(2), Self.interpolatingPhase(3))
-        c.reach = max(1, (c.phase1 * c.phase1).sum(), (c.phase2 * c.phase2).sum(), (c.phase3 * c.phase3).sum())
-        c.history.initialize(repeating: 0, count: 2 * Core.taps)
+        c.detector.reset()
         let spread = max(1, Int((settings.lookahead * Double(input.rate) / 2).rounded()))
+        c.firstAverage.free(); c.secondAverage.free()
         c.firstAverage = MovingAverage(length: spread)
         c.secondAverage = MovingAverage(length: spread)
         c.window = 2 * spread - 1
@@ -69,7 +68,7 @@ public final class TruePeakLimiter: AudioStage {
         c.queueIndex = .allocate(capacity: c.queueCapacity); c.queueIndex.initialize(repeating: 0, count: c.queueCapacity)
         c.queueGain = .allocate(capacity: c.queueCapacity); c.queueGain.initialize(repeating: 1, count: c.queueCapacity)
         c.releaseFactor = Float(exp(-1 / (settings.release * Double(input.rate))))
-        c.delay = Core.taps / 2 + 2 * spread - 2
+        c.delay = PeakInterpolator.taps / 2 + 2 * spread - 2
         c.delayLine.deallocate()
         c.delayLine = .allocate(capacity: c.delay)
         c.delayLine.initialize(repeating: 0, count: c.delay)
@@ -77,37 +76,49 @@ public final class TruePeakLimiter: AudioStage {
         return input
     }
 
-    /// One phase of a 4x interpolator: the value a quarter, half or three quarters of the
-    /// way from the middle sample of the history to the next, by a Kaiser-windowed sinc
-    /// (beta 5: flat within 0.1 dB to 0.45 of the rate, where the resampler's passband ends).
-    private static func interpolatingPhase(_ k: Int) -> SIMD16<Float> {
-        let taps = Core.taps, half = Double(taps / 2), beta = 5.0
-        var h = [Double](repeating: 0, count: taps)
-        for i in 0..<taps {
-            let u = Double(i) - (half - 1) - Double(k) / 4   // distance from the interpolated instant
-            let sinc = sin(Double.pi * u) / (Double.pi * u)
-            let r = u / half
-            h[i] = abs(r) >= 1 ? 0 : sinc * besselI0(beta * (1 - r * r).squareRoot()) / besselI0(beta)
-        }
-        let sum = h.reduce(0, +)
-        var v = SIMD16<Float>()
-        for i in 0..<taps { v[i] = Float(h[i] / sum) }
-        return v
-    }
-
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
-        output.reserveCapacity(output.count + input.count)
-        var c = core
-        for x in input { c.step(x, into: &output) }
-        core = c
+        run(input, into: &output)
     }
 
     public func drain(into output: inout [Float]) {
         guard !drained else { return }
         drained = true
+        let silence = [Float](repeating: 0, count: core.delay)
+        silence.withUnsafeBufferPointer { run($0, into: &output) }
+    }
+
+    /// Runs the detector over `input`, then the gain computer and the delay sample by
+    /// sample on a local copy of the state, writing straight into the output's storage.
+    private func run(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
+        let n = input.count, start = output.count
+        guard n > 0 else { return }
         var c = core
-        for _ in 0..<c.delay { c.step(0, into: &output) }
+        c.reserveBounds(n)
+        c.detector.bounds(of: input, level: c.ceiling, into: c.bounds)
+        output.append(contentsOf: repeatElement(0, count: n))
+        var written = 0
+        output.withUnsafeMutableBufferPointer { out in
+            // A copy local to the closure, so its fields stay in registers.
+            var local = c
+            let o = out.baseAddress! + start, ceiling = local.ceiling, bounds = local.bounds
+            var i = 0
+            while i < n {
+                let bound = bounds[i]
+                if bound <= ceiling && local.isIdle {
+                    // A stretch that needs no gain while nothing is held or releasing: delay only.
+                    var end = i + 1
+                    while end < n && bounds[end] <= ceiling { end += 1 }
+                    local.passIdle(input.baseAddress! + i, count: end - i, into: o, written: &written)
+                    i = end
+                    continue
+                }
+                local.finish(input[i], needed: bound > ceiling ? ceiling / bound : 1, into: o, count: &written)
+                i += 1
+            }
+            c = local
+        }
         core = c
+        output.removeLast(n - written)
     }
 
     public var activity: Activity {
@@ -123,17 +134,10 @@ public final class TruePeakLimiter: AudioStage {
 /// copy (no exclusivity checks on every field of a class). Its buffers are freed by
 /// ``free()``.
 private struct Core {
-    /// Taps of each interpolating phase; the detector looks this many samples ahead by half.
-    static let taps = 16
-    var phase1 = SIMD16<Float>(), phase2 = SIMD16<Float>(), phase3 = SIMD16<Float>()
-    // The last `taps` samples, written twice (at i and i + taps) so they are always contiguous.
-    var history = UnsafeMutablePointer<Float>.allocate(capacity: 2 * taps)
-    var historyPosition = 0
+    var detector = PeakInterpolator()
+    var bounds = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    var boundsCapacity = 1
     var ceiling: Float = 1
-    /// The largest sum of squared taps of a phase (1 for the samples themselves).
-    var reach: Float = 2
-    var previousPeak: Float = 0
-    var lastPoint: Float = 0
 
     // Minimum of the needed gain over the window: a monotonic queue of (index, gain) in a ring.
     var window = 0
@@ -160,53 +164,52 @@ private struct Core {
 
 
     func free() {
-        history.deallocate(); queueIndex.deallocate(); queueGain.deallocate(); delayLine.deallocate()
+        detector.free(); bounds.deallocate(); firstAverage.free(); secondAverage.free(); queueIndex.deallocate(); queueGain.deallocate(); delayLine.deallocate()
     }
 
-    @inline(__always)
-    mutating func step(_ x: Float, into output: inout [Float]) {
-        // Detector: the peak of the interval from the middle of the history to the next sample.
-        let t = Self.taps
-        history[historyPosition] = x
-        history[historyPosition + t] = x
-        historyPosition = historyPosition + 1 == t ? 0 : historyPosition + 1
-        let recent = UnsafeRawPointer(history + historyPosition).loadUnaligned(as: SIMD16<Float>.self)
-        // Far under the ceiling, the interval needs no gain and the interpolation is
-        // skipped (most samples of a prompt): by Cauchy-Schwarz no interpolated point
-        // exceeds the window's energy times the largest phase's, square-rooted.
-        if total(recent * recent) * reach < ceiling * ceiling {
-            lastPoint = 0
-            previousPeak = 0
-            return finish(x, needed: 1, into: &output)
+    /// Room for the detector's bounds of `count` samples.
+    mutating func reserveBounds(_ count: Int) {
+        guard boundsCapacity < count else { return }
+        bounds.deallocate()
+        bounds = .allocate(capacity: count)
+        boundsCapacity = count
+    }
+
+    /// True when the gain is 1 and nothing in the window, the release or the averages
+    /// would lower it: samples that need no gain then pass through the delay alone.
+    var isIdle: Bool {
+        released == 1 && (queueCount == 0 || queueGain[queueHead] == 1) && firstAverage.isIdle && secondAverage.isIdle
+    }
+
+    /// What `count` calls of ``finish(_:needed:into:count:)`` with a needed gain of 1 do
+    /// from the idle state, in bulk: the window holds one 1, the averages stay at 1, the
+    /// samples are delayed and pass unchanged.
+    mutating func passIdle(_ input: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, written: inout Int) {
+        detected += count
+        queueHead = 0
+        queueIndex[0] = detected - 1
+        queueGain[0] = 1
+        queueCount = 1
+        firstAverage.skip(count)
+        secondAverage.skip(count)
+        var position = delayPosition, waiting = pending, n = written
+        let line = delayLine, length = delay
+        for i in 0..<count {
+            let delayed = line[position]
+            line[position] = input[i]
+            position = position + 1 == length ? 0 : position + 1
+            if waiting < length { waiting += 1; continue }
+            output[n] = delayed
+            n += 1
         }
-        // Five points across the interval (its two samples and three between) and the
-        // last point before it; a parabola through the highest and its neighbours finds
-        // the peak between the points, so a 4x detector reads within 0.1 dB of the ideal.
-        let p3 = total(recent * phase3)
-        let a0 = abs(lastPoint), a1 = abs(recent[t / 2 - 1]), a2 = abs(total(recent * phase1)), a3 = abs(total(recent * phase2))
-        let a4 = abs(p3), a5 = abs(recent[t / 2])
-        lastPoint = p3
-        // The highest of a1...a4 and its neighbours.
-        var (below, top, above) = (a0, a1, a2)
-        if a2 > top { (below, top, above) = (a1, a2, a3) }
-        if a3 > top { (below, top, above) = (a2, a3, a4) }
-        if a4 > top { (below, top, above) = (a3, a4, a5) }
-        var peak = top
-        let curvature = below - 2 * top + above
-        if top >= below, top >= above, curvature < 0 {   // a top: the vertex lies within half a point
-            let offset = 0.5 * (below - above) / curvature
-            peak = max(peak, top - 0.25 * (below - above) * offset)
-        }
-        // A sample bounds the intervals on both sides of it.
-        let bound = max(peak, previousPeak)
-        previousPeak = peak
-        let needed: Float = bound > ceiling ? ceiling / bound : 1
-        finish(x, needed: needed, into: &output)
+        delayPosition = position
+        pending = waiting
+        written = n
     }
 
     /// The gain computer and the delay, for one sample that needs `needed`.
     @inline(__always)
-    mutating func finish(_ x: Float, needed: Float, into output: inout [Float]) {
+    mutating func finish(_ x: Float, needed: Float, into output: UnsafeMutablePointer<Float>, count: inout Int) {
         // Minimum over the last `window` needed gains.
         let capacity = queueCapacity
         var tail = queueHead + queueCount
@@ -240,34 +243,44 @@ private struct Core {
             limitedFrames += 1
             smallestGain = min(smallestGain, gain)
         }
-        output.append(delayed * gain)
+        output[count] = delayed * gain
+        count += 1
     }
 }
 
-/// The sum of a vector's lanes, by halves (the generic reduction goes lane by lane).
-@inline(__always) private func total(_ v: SIMD16<Float>) -> Float {
-    let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
-    return c[0] + c[1]
-}
-
 /// A running mean of the last `length` gains, exactly 1 while every gain in it is 1.
+/// Its buffer is freed by ``free()``.
 private struct MovingAverage {
-    private var values: [Float]
+    private var values: UnsafeMutablePointer<Float>
     private var position = 0
     private var deficit: Double = 0
     private var below = 0
     private let length: Int
     private let inverse: Double
-    init(length: Int) { values = [Float](repeating: 1, count: length); self.length = length; inverse = 1 / Double(length) }
+    init(length: Int) {
+        values = .allocate(capacity: length)
+        values.initialize(repeating: 1, count: length)
+        self.length = length
+        inverse = 1 / Double(length)
+    }
+
+    func free() { values.deallocate() }
+
+    /// True while every gain in the window is 1.
+    var isIdle: Bool { below == 0 }
+
+    /// What pushing `count` gains of 1 does to an idle window.
+    @inline(__always)
+    mutating func skip(_ count: Int) {
+        position = (position + count) % length
+        deficit = 0
+    }
 
     /// Adds a gain and returns the mean of the window that ends with it.
     @inline(__always)
     mutating func push(_ g: Float) -> Float {
-        let old = values.withUnsafeMutableBufferPointer { v -> Float in
-            let o = v[position]
-            v[position] = g
-            return o
-        }
+        let old = values[position]
+        values[position] = g
         position = position + 1 == length ? 0 : position + 1
         if old < 1 { below -= 1 }
         if g < 1 { below += 1 }
