@@ -11,13 +11,15 @@ public final class FolderLock {
 
     /// Takes the lock, waiting for another process to release it when `wait` is set.
     /// Throws when the lock file cannot be made, or (without `wait`) when it is held.
-    public init(folder: String, wait: Bool) throws {
-        let path = folder + "/.promptc-lock"
+    /// A `shared` lock may be held by many at once, but not with an exclusive one; `name`
+    /// picks another lock file in the folder, for a lock of another purpose.
+    public init(folder: String, wait: Bool, shared: Bool = false, name: String = ".promptc-lock") throws {
+        let path = folder + "/" + name
         // Never through a symbolic link planted at the lock's name.
         fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         if fd < 0 { throw AudioIOError(.writeFailed, path, "cannot create the lock file: \(String(cString: strerror(errno)))") }
         var r: Int32
-        repeat { r = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) } while r != 0 && errno == EINTR
+        repeat { r = flock(fd, (shared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB)) } while r != 0 && errno == EINTR
         if r != 0 {
             let e = errno
             close(fd)

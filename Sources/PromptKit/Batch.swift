@@ -21,6 +21,8 @@ public struct BatchOptions: Sendable {
     /// Convert files reached through symbolic links that lead outside the source folders.
     public var followSymlinks = false
     public var failFast = false
+    /// Convert only this share of the inputs (see ``BatchShard``); nil for all.
+    public var shard: BatchShard?
     public var conversion = ConversionOptions()
 
     public init() {}
@@ -33,6 +35,52 @@ public struct BatchOptions: Sendable {
             + (c.effectiveFade.map { "|fade=\($0)" } ?? "") + (c.leadIn.map { "|leadin=\($0)" } ?? "")
             + (c.start.map { "|start=\($0)" } ?? "") + (c.duration.map { "|duration=\($0)" } ?? "") + (c.denoise.map { "|denoise=\($0)" } ?? "")
     }
+}
+
+/// One of `count` disjoint shares of a batch's inputs, so several machines (or processes)
+/// can convert one library into one output tree with no coordinator: an input belongs to
+/// share `index` when a stable hash of its path relative to its source folder (FNV-1a,
+/// 64 bits, of the UTF-8 bytes), modulo `count`, is `index - 1`. Every run with the same
+/// `count` splits the inputs the same way, on any machine.
+public struct BatchShard: Sendable, Equatable, CustomStringConvertible {
+    /// Which share, 1...count.
+    public let index: Int
+    public let count: Int
+
+    public init(index: Int, count: Int) throws {
+        guard count >= 1, (1...count).contains(index) else {
+            throw ConversionError.usage("a shard is K/N with 1 <= K <= N, like 2/8; \(index)/\(count) is not")
+        }
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses "K/N".
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else {
+            throw ConversionError.usage("a shard is K/N with 1 <= K <= N, like 2/8; '\(text)' is not")
+        }
+        try self.init(index: k, count: n)
+    }
+
+    public var description: String { "\(index)/\(count)" }
+
+    /// Whether the input at `relativePath` (relative to its source folder) is this share's.
+    public func contains(_ relativePath: String) -> Bool {
+        Int(Self.hash(relativePath) % UInt64(count)) == index - 1
+    }
+
+    /// FNV-1a, 64 bits: stable across runs, machines and Swift versions (Swift's own
+    /// `Hasher` is seeded per process).
+    static func hash(_ text: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    /// The suffix of this shard's journal in the output folder.
+    var journalSuffix: String { ".\(index)-of-\(count)" }
 }
 
 /// What happened to one input.
@@ -104,16 +152,23 @@ public final class BatchConverter: Sendable {
             }
             sourceIsFolder.append(isDir)
         }
-        var lock: FolderLock?
+        var locks: [FolderLock] = []
         if options.dryRun {
             try Self.checkOutputFolder(outputDirectory)
         } else {
             try Self.prepareOutputFolder(outputDirectory)
-            // One batch at a time per output folder: a second one refuses at once.
-            lock = try FolderLock(folder: outputDirectory, wait: false)
+            // One batch at a time per output folder: a second one refuses at once. Shards
+            // share the folder (each converts its own inputs and keeps its own journal),
+            // but not with an unsharded batch, nor with the same shard run twice.
+            if let shard = options.shard {
+                locks.append(try FolderLock(folder: outputDirectory, wait: false, shared: true))
+                locks.append(try FolderLock(folder: outputDirectory, wait: false, name: ".promptc-lock" + shard.journalSuffix))
+            } else {
+                locks.append(try FolderLock(folder: outputDirectory, wait: false))
+            }
         }
-        defer { lock?.release() }
-        var manifest = try BatchManifest.load(outputDirectory)
+        defer { locks.forEach { $0.release() } }
+        var manifest = try BatchManifest.load(outputDirectory, journal: options.shard?.journalSuffix ?? "")
         var items: [BatchItemReport] = []
 
         // 2. Find inputs.
@@ -124,7 +179,7 @@ public final class BatchConverter: Sendable {
                 for rel in tree.files {
                     jobs.append(Job(path: src + "/" + rel, relative: rel, givenByName: false))
                 }
-                for rel in tree.linksOutside {
+                for rel in tree.linksOutside where options.shard?.contains(rel) ?? true {
                     items.append(BatchItemReport(source: src + "/" + rel, status: .skipped, outputs: [], warnings: [],
                                                  error: "a symbolic link to a file outside \(src) (--follow-symlinks converts it)", seconds: 0))
                 }
@@ -140,6 +195,17 @@ public final class BatchConverter: Sendable {
             let excluded = options.exclude.contains { fnmatch($0, j.relative, 0) == 0 || fnmatch($0, name, 0) == 0 }
             return included && !excluded
         }
+        // A shard converts its share, but two inputs that would write the same output are
+        // a conflict whichever shards they fall in: it also looks at (and only at) the
+        // inputs of other shares that share an output name with one of its own.
+        var mine = Set(jobs.map(\.path))
+        if let shard = options.shard {
+            mine = Set(jobs.filter { shard.contains($0.relative) }.map(\.path))
+            var byOutput: [String: [String]] = [:]
+            for j in jobs { for o in outputs(j) { byOutput[o.path, default: []].append(j.path) } }
+            let related = Set(byOutput.values.filter { $0.contains(where: mine.contains) }.flatMap { $0 })
+            jobs = jobs.filter { related.contains($0.path) }
+        }
 
         // 3. Recognise audio by content; skip the rest with a note.
         var audio: [Job] = []
@@ -153,7 +219,7 @@ public final class BatchConverter: Sendable {
             if kind == .text || kind == .unknown {
                 if FormatRegistry.looksLikeAudio(extension: ext) {
                     audio.append(j)   // looks like audio by name: let the decoder say why it fails
-                } else {
+                } else if mine.contains(j.path) {
                     items.append(BatchItemReport(source: j.path, status: .skipped, outputs: [], warnings: [],
                                                  error: kind == .text ? "not audio (text)" : "not audio", seconds: 0))
                 }
@@ -167,18 +233,20 @@ public final class BatchConverter: Sendable {
         for j in audio { for o in outputs(j) { writers[o.path, default: []].append(j) } }
         let conflicted = Set(writers.values.filter { $0.count > 1 }.flatMap { $0.map(\.path) })
         for (path, js) in writers.sorted(by: { $0.key < $1.key }) where js.count > 1 {
-            for j in js {
+            for j in js where mine.contains(j.path) {
                 items.append(BatchItemReport(source: j.path, status: .conflict, outputs: [path], warnings: [],
                                              error: "\(js.map(\.path).joined(separator: " and ")) would \(js.count == 2 ? "both" : "all") write \(path); nothing was written for them",
                                              seconds: 0))
             }
         }
-        audio = audio.filter { !conflicted.contains($0.path) }
+        audio = audio.filter { !conflicted.contains($0.path) && mine.contains($0.path) }
         let planned = Set(audio.flatMap { outputs($0).map(\.path) })
 
-        // 4. Orphans: outputs in the manifest whose source no longer exists.
+        // 4. Orphans: outputs in the manifest whose source no longer exists (a shard looks
+        //    only at its own: those whose source path falls in its share).
         let orphans = manifest.outputs.filter { o in
-            !planned.contains(outputDirectory + "/" + o) && !present.contains(manifest.entry(o)?.source ?? "")
+            let source = manifest.entry(o)?.source ?? ""
+            return !planned.contains(outputDirectory + "/" + o) && !present.contains(source) && (options.shard?.contains(source) ?? true)
         }.sorted()
         if options.prune && !options.dryRun {
             for o in orphans {
@@ -229,8 +297,18 @@ public final class BatchConverter: Sendable {
         }
         workers.forEach { $0.join() }
         journal.close()
-        try manifest.absorbJournal()
-        try manifest.save()
+        if options.shard != nil {
+            // Other shards may have saved the manifest meanwhile: merge into what is on
+            // disk now, one shard at a time.
+            let merging = try FolderLock(folder: outputDirectory, wait: true, name: ".promptc-merge-lock")
+            defer { merging.release() }
+            var current = try BatchManifest.load(outputDirectory, journal: manifest.journalSuffix)
+            for o in orphans where options.prune { current.remove(o) }
+            try current.save()
+        } else {
+            try manifest.absorbJournal()
+            try manifest.save()
+        }
         items += results.sorted { $0.source < $1.source }
         return BatchReport(items: items, orphans: orphans, pruned: options.prune, audioSeconds: audioSeconds,
                            wallSeconds: Date().timeIntervalSince(start))
@@ -406,20 +484,33 @@ public struct BatchManifest: Sendable {
 
     let directory: String
     private(set) var entries: [String: Entry]
+    /// Which journal this run writes: "" for an unsharded batch, ".K-of-N" for a shard.
+    let journalSuffix: String
     var outputs: [String] { Array(entries.keys) }
     var manifestPath: String { directory + "/.promptc-manifest.json" }
-    var journalPath: String { directory + "/.promptc-journal" }
+    var journalPath: String { directory + "/.promptc-journal" + journalSuffix }
 
-    static func load(_ directory: String) throws -> BatchManifest {
-        var m = BatchManifest(directory: directory, entries: [:])
+    /// The manifest with every journal in the folder folded in: its own (left by an
+    /// interrupted run), the unsharded one and every shard's (a shard's may still grow;
+    /// what it holds so far is true).
+    static func load(_ directory: String, journal suffix: String = "") throws -> BatchManifest {
+        var m = BatchManifest(directory: directory, entries: [:], journalSuffix: suffix)
         if let data = FileManager.default.contents(atPath: m.manifestPath) {
             guard let file = try? JSONDecoder().decode(File.self, from: data) else {
                 throw ConversionError.failed("\(m.manifestPath): the batch manifest is damaged, so promptc cannot tell which outputs are up to date; move it away to convert everything again")
             }
             m.entries = file.outputs
         }
-        try m.absorbJournal()
+        for path in m.journalPaths() { try m.absorbJournal(path) }
         return m
+    }
+
+    /// The journals in the folder: the unsharded one first, then the shards'.
+    func journalPaths() -> [String] {
+        let base = ".promptc-journal"
+        let shards = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasPrefix(base + ".") && $0.hasSuffix(".tmp") == false }.sorted()
+        return ([base] + shards).map { directory + "/" + $0 }
     }
 
     func entry(_ output: String) -> Entry? { entries[output] }
@@ -427,7 +518,8 @@ public struct BatchManifest: Sendable {
 
     /// Folds the journal of an earlier (perhaps interrupted) run into the entries. Only its
     /// last line may be cut short (a run killed while appending); other damage is an error.
-    mutating func absorbJournal() throws {
+    mutating func absorbJournal(_ path: String? = nil) throws {
+        let journalPath = path ?? self.journalPath
         guard let data = FileManager.default.contents(atPath: journalPath) else { return }
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         for (i, line) in lines.enumerated() where !line.isEmpty {
@@ -439,14 +531,16 @@ public struct BatchManifest: Sendable {
         }
     }
 
-    /// Writes the manifest atomically and empties the journal.
+    /// Writes the manifest atomically and removes the journals it holds: this run's and
+    /// the unsharded one; an unsharded run (which holds the folder alone) every shard's too.
     func save() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let out = try OutputFile(path: manifestPath, overwrite: true)
         try out.write([UInt8](try encoder.encode(File(version: 1, outputs: entries))))
         try out.commit()
-        unlink(journalPath)
+        let base = directory + "/.promptc-journal"
+        for path in journalSuffix.isEmpty ? journalPaths() : [journalPath, base] { unlink(path) }
     }
 
     func openJournal() throws -> Journal { try Journal(path: journalPath) }

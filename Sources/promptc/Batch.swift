@@ -19,6 +19,7 @@ struct Batch: ParsableCommand {
           promptc batch recordings/ -o prompts/ --format alaw,ulaw,sln
           promptc batch a.mp3 b.wav studio/ -o out/ --exclude 'drafts/*' -j 2
           promptc batch recordings/ -o prompts/ --prune --json-report report.json
+          promptc batch library/ -o prompts/ --shard 3/8
           promptc batch /var/lib/asterisk/sounds --alongside --format g722,sln16
           promptc batch /var/lib/asterisk/sounds --alongside --undo
         """)
@@ -62,6 +63,9 @@ struct Batch: ParsableCommand {
     @Flag(help: "Stop at the first failure.")
     var failFast = false
 
+    @Option(help: ArgumentHelp("Convert only share K of N of the inputs (by a stable hash of each relative path), so N machines or processes can share a library with no coordinator; shards may write into one output folder at once.", valueName: "K/N"))
+    var shard: String?
+
     @Flag(help: "Also convert files reached through symbolic links that lead outside the source folders.")
     var followSymlinks = false
 
@@ -86,6 +90,10 @@ struct Batch: ParsableCommand {
             if from != nil || undo { throw ValidationError("--from and --undo go with --alongside.") }
         }
         if jobs < 1 || jobs > 256 { throw ValidationError("-j must be between 1 and 256.") }
+        if let shard {
+            if alongside { throw ValidationError("--shard goes with -o, not with --alongside.") }
+            do { _ = try BatchShard(parsing: shard) } catch { throw ValidationError("--shard: \(error).") }
+        }
     }
 
     func run() throws {
@@ -101,6 +109,7 @@ struct Batch: ParsableCommand {
         options.dryRun = dryRun
         options.failFast = failFast
         options.followSymlinks = followSymlinks
+        options.shard = try shard.map(BatchShard.init(parsing:))
         conversion.apply(to: &options.conversion)
         let batch = BatchConverter(sources: sources, outputDirectory: output, options: options)
         let live = isatty(2) != 0 && !quiet

@@ -99,6 +99,71 @@ struct BatchTests {
         #expect(FileTree.list(out.path) == ["b.alaw"])
     }
 
+    @Test("--shard K/N: N shards at once into one tree equal the unsharded run byte for byte; a later unsharded run finds all up to date")
+    func shards() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let src = dir.appendingPathComponent("src"), fm = FileManager.default
+        try fm.createDirectory(at: src.appendingPathComponent("sub/deeper"), withIntermediateDirectories: true)
+        let inputs = try fm.contentsOfDirectory(atPath: fixture("speech")).sorted() + fm.contentsOfDirectory(atPath: fixture("formats")).sorted().map { "f:" + $0 }
+        for (i, name) in inputs.enumerated() {
+            let from = name.hasPrefix("f:") ? fixture("formats/" + name.dropFirst(2)) : fixture("speech/" + name)
+            let folder = ["", "sub/", "sub/deeper/"][i % 3]
+            try fm.copyItem(atPath: from, toPath: src.path + "/" + folder + "n\(i)-" + (from as NSString).lastPathComponent)
+        }
+        // Two inputs that would write one output, in different shares: a conflict in both shards.
+        let n = 3
+        let pair = try #require((0..<100).map { ("dup\($0).wav", "dup\($0).flac") }.first { a, b in
+            try! BatchShard(index: 1, count: n).contains(a) != BatchShard(index: 1, count: n).contains(b)
+                || BatchShard(index: 2, count: n).contains(a) != BatchShard(index: 2, count: n).contains(b)
+        })
+        try fm.copyItem(atPath: fixture("speech/speech-8k-mono.wav"), toPath: src.appendingPathComponent(pair.0).path)
+        try fm.copyItem(atPath: fixture("formats/speech-22k.flac"), toPath: src.appendingPathComponent(pair.1).path)
+
+        let sharded = dir.appendingPathComponent("sharded"), whole = dir.appendingPathComponent("whole")
+        let formats = ["--format", "alaw,g722,sln16", "-j", "1"]
+        final class Results: @unchecked Sendable { let lock = NSLock(); var runs: [Int: RunResult] = [:] }
+        let box = Results()
+        DispatchQueue.concurrentPerform(iterations: n) { k in   // the shards at once, as separate processes
+            let r = try? runPromptc(["batch", src.path, "-o", sharded.path, "--shard", "\(k + 1)/\(n)",
+                                     "--json-report", dir.appendingPathComponent("r\(k + 1).json").path] + formats)
+            box.lock.lock(); box.runs[k] = r; box.lock.unlock()
+        }
+        let results = (0..<n).map { box.runs[$0] }
+        let unsharded = try runPromptc(["batch", src.path, "-o", whole.path, "--json-report", dir.appendingPathComponent("w.json").path] + formats)
+
+        // Every input in exactly one share; together the shares did what the whole run did.
+        var converted: [String] = [], conflicts: [String] = []
+        for k in 1...n {
+            let items = try report(dir.appendingPathComponent("r\(k).json"))
+            let own = items.filter { $0.value["status"] as? String == "conflict" }.map(\.key)
+            converted += items.filter { $0.value["status"] as? String == "converted" }.map(\.key)
+            conflicts += own
+            #expect(results[k - 1]?.status == (own.isEmpty ? 0 : 1), "shard \(k): \(results[k - 1]?.stderr ?? "did not run")")
+        }
+        let wholeItems = try report(dir.appendingPathComponent("w.json"))
+        #expect(converted.count == Set(converted).count, "an input converted by two shards")
+        #expect(Set(converted) == Set(wholeItems.filter { $0.value["status"] as? String == "converted" }.map(\.key)))
+        #expect(Set(conflicts) == [pair.0, pair.1] && unsharded.status == 1)
+        #expect(converted.count > 30)
+
+        // The trees, byte for byte.
+        let files = FileTree.list(sharded.path)
+        #expect(files == FileTree.list(whole.path))
+        for f in files {
+            #expect(fm.contents(atPath: sharded.path + "/" + f) == fm.contents(atPath: whole.path + "/" + f), "\(f) differs")
+        }
+        // The shards' manifests merged into one: an unsharded run finds everything up to date.
+        let again = try runPromptc(["batch", src.path, "-o", sharded.path, "-q"] + formats)
+        #expect(again.stderr.split(separator: "\n").last?.hasPrefix("0 converted, \(converted.count) unchanged") == true, "\(again.stderr)")
+        #expect(!(try fm.contentsOfDirectory(atPath: sharded.path)).contains { $0.hasPrefix(".promptc-journal") })
+
+        // Usage: K/N with 1 <= K <= N.
+        for bad in ["0/3", "4/3", "1", "a/b"] {
+            let r = try runPromptc(["batch", src.path, "-o", sharded.path, "--shard", bad])
+            #expect(r.status == 2 && r.stderr.contains("a shard is K/N"), "\(bad): \(r.stderr)")
+        }
+    }
+
     @Test("--include and --exclude globs; usage errors exit 2")
     func globsAndUsage() throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
