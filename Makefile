@@ -14,6 +14,8 @@ BIN         = .build/release/promptc
 
 # Libraries the build links against.
 DEPS       := libmpg123-dev libsndfile1-dev libmp3lame-dev libgsm1-dev libspandsp-dev libbcg729-dev libebur128-dev libfaad-dev libopencore-amrnb-dev libopus-dev libspeexdsp-dev pkg-config
+# Tools the packages are made and checked with (make deb, dist, deb-test).
+PACKAGE_DEPS := dpkg-dev binutils man-db xz-utils
 # Tools only the benchmark compares against (and generate.sh uses).
 BENCH_DEPS := ffmpeg sox libsox-fmt-all mpg123 lame time bc python3 asterisk-core-sounds-en-wav
 FIXTURE_DEPS := ffmpeg sox libsox-fmt-all lame espeak-ng flac vorbis-tools opus-tools asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm asterisk-core-sounds-en-g722 asterisk-core-sounds-fr-wav asterisk-core-sounds-fr-gsm asterisk-core-sounds-fr-g722
@@ -31,13 +33,16 @@ define apt_install
 	fi
 endef
 
-.PHONY: deps bench-deps fixture-deps build test test-quick test-thread test-address test-sanitize fuzz fuzz-smoke run bench install fixtures digests figures clean
+.PHONY: deps bench-deps package-deps fixture-deps build deb dist deb-test test test-quick test-thread test-address test-sanitize fuzz fuzz-smoke run bench install fixtures digests figures clean
 
 deps:
 	$(call apt_install,$(DEPS))
 
 bench-deps: deps
 	$(call apt_install,$(BENCH_DEPS))
+
+package-deps:
+	$(call apt_install,$(PACKAGE_DEPS))
 
 fixture-deps:
 	$(call apt_install,$(FIXTURE_DEPS))
@@ -53,8 +58,9 @@ TESTFLAGS = -c release -Xswiftc -enable-testing --scratch-path .build-test
 # make test runs the suite, then the same suite under ThreadSanitizer (the decoder
 # threads, the MP3 segment workers, batch workers and the shared filter cache; about
 # 4.5 minutes more on 2 cores), then every fuzz target for 10 s (about 4 minutes with
-# its build). make test-quick runs the suite alone.
-test: test-quick test-thread fuzz-smoke
+# its build), then the Debian package test (the release build, about 3 minutes: installs
+# the .deb here and removes it). make test-quick runs the suite alone.
+test: test-quick test-thread fuzz-smoke deb-test
 
 test-quick: deps
 	$(SWIFT) build $(TESTFLAGS) --build-tests
@@ -99,16 +105,20 @@ bench: bench-deps build
 	Scripts/bench.sh
 
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
-	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/promptc
-	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/promptc
-	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_promptc
-	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/promptc.fish
-	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual >/dev/null
-	install -m 0644 .build/plugins/GenerateManual/outputs/promptc/promptc.1 $(DESTDIR)$(PREFIX)/share/man/man1/promptc.1
+	Scripts/stage.sh $(BIN) $(DESTDIR)$(PREFIX) plain
+
+# Packages of the release binary (the Swift runtime linked in: the target needs no Swift).
+# make deb: promptc_VERSION_ARCH.deb in dist/; make dist: promptc-VERSION-linux-ARCH.tar.gz
+# in dist/ with the same binary, man page and completions. make deb-test installs the
+# .deb here, runs it with the Swift toolchain hidden, and removes it (part of make test).
+deb: package-deps build
+	Scripts/make-deb.sh $(BIN) dist
+
+dist: package-deps build
+	Scripts/make-dist.sh $(BIN) dist
+
+deb-test: deb
+	Scripts/deb-test.sh dist/promptc_$$($(BIN) --version | cut -d' ' -f1)_$$(dpkg --print-architecture).deb
 
 fixtures: fixture-deps build
 	Fixtures/generate.sh
@@ -125,4 +135,4 @@ digests: build
 	Scripts/output-digests.sh $(BIN) > Fixtures/digests/outputs.txt
 
 clean:
-	rm -rf .build .build-* Benchmarks/.build Fuzz/.build out
+	rm -rf .build .build-* Benchmarks/.build Fuzz/.build out dist

@@ -105,6 +105,19 @@ for f in -aac128.m4a -aac48.m4a .amr .webm; do
     "promptc convert|$bin convert $in -o $out/p.alaw -y" \
     "ffmpeg command|ffmpeg -y -loglevel error -i $in -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn $out/f.alaw"
 done
+# Start-up: what a script converting one short prompt at a time pays per file.
+short=Fixtures/speech/speech-44k-cbr128.mp3   # 4 s
+compare "Start-up: the version of each" \
+  "promptc --version|$bin --version" \
+  "ffmpeg -version|ffmpeg -version"
+compare "Start-up: a 4-second MP3 prompt to .alaw" \
+  "promptc convert|$bin convert $short -o $out/s.alaw -y" \
+  "ffmpeg command|ffmpeg -y -loglevel error -i $short -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn $out/sf.alaw"
+if [[ -z ${BENCH_MATCH:-} || "Start-up" =~ ${BENCH_MATCH:-} ]]; then
+  cp "$bin" "$out/stripped" && strip --strip-unneeded "$out/stripped"
+  printf '  %-34s %6.1f MB (%.1f MB stripped, as packaged)\n' "binary size" \
+    "$(echo "$(stat -c %s "$bin") / 1048576" | bc -l)" "$(echo "$(stat -c %s "$out/stripped") / 1048576" | bc -l)"
+fi
 kernels=$("$bin" --version | sed -n 's/.*SIMD kernels: \([a-z0-9]*\).*/\1/p')
 compare "30-minute WAV: promptc's $kernels kernels (picked for this CPU) vs the portable baseline" \
   "promptc convert ($kernels)|$bin convert $wav30 -o $out/p.alaw -y" \

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// ITU-T P.56 method B: the active speech level (dBov, relative to a full-scale square
 /// wave, so a full-scale sine is -3.01 dBov) and the activity factor, the telephony

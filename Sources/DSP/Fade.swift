@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// Fades the prompt in and out (`--fade`), against the click of a cut in mid-sound: a
 /// raised-cosine (Hann) ramp over the first and the last `seconds`. The end is only known

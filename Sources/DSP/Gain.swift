@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// A fixed gain in decibels (ffmpeg's `-af volume=...`). Samples pushed beyond full scale
 /// are counted and saturated later, by the branch's over counter.

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// Removes rumble, handling noise and DC below a corner frequency: a 4th-order
 /// Butterworth high-pass (two biquad sections, bilinear transform with the corner

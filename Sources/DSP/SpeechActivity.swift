@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// Where the sound in a recording starts and ends, and its noise floor, robust to the hiss
 /// of a phone recording: a fixed threshold (-60 dBFS) takes hiss for sound, so the

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// A look-ahead true-peak limiter: keeps the signal's true peak (between samples too, found
 /// at 4 times the rate as ITU-R BS.1770-4 measures it) at or under a ceiling, without

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// The highest true peak of a mono signal (between samples too, found at 4 times the
 /// rate as ITU-R BS.1770-4 measures it), with the detector ``TruePeakLimiter`` uses, so

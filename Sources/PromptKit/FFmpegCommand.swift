@@ -1,5 +1,8 @@
 import AudioIO
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The ffmpeg command line that admins use today, understood as written:
 /// `promptc -i in.mp3 -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn out.alaw`.
@@ -32,7 +35,7 @@ public struct FFmpegCommand: Equatable, Sendable {
         /// Parses a filter chain as scripts write it: `highpass=f=100,loudnorm=I=-16:TP=-1.5,volume=2`.
         public static func parse(_ chain: String) throws -> AudioFilters {
             var f = AudioFilters()
-            for filter in chain.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            for filter in chain.split(separator: ",").map({ String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }) {
                 let parts = filter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 let name = parts[0]
                 guard !name.isEmpty else { throw ConversionError.usage("-af '\(chain)': a filter without a name") }
