@@ -43,10 +43,14 @@ grep -q "^$(.build/release/promptc --version | cut -d' ' -f1) " "$work/log" || f
 # The conversion must match the one the build tree's binary makes.
 .build/release/promptc convert "$work/welcome.mp3" -o "$work/ref.alaw" -o "$work/ref.g722" -q
 cmp "$work/welcome.alaw" "$work/ref.alaw" && cmp "$work/welcome.g722" "$work/ref.g722" || fail "the installed binary converts differently"
-warnings=$(man --warnings -l /usr/share/man/man1/promptc.1.gz 2>&1 >/dev/null)
+# The rest from the package's own contents (a minimal system may exclude /usr/share/man
+# and /usr/share/doc from installation).
+dpkg-deb -x "$deb" "$work/contents"
+warnings=$(man --warnings -l "$work/contents/usr/share/man/man1/promptc.1.gz" 2>&1 >/dev/null)
 [ -z "$warnings" ] || fail "the man page renders with warnings: $warnings"
-for f in /usr/share/bash-completion/completions/promptc /usr/share/zsh/vendor-completions/_promptc /usr/share/fish/vendor_completions.d/promptc.fish /usr/share/doc/promptc/copyright; do
-  [ -s "$f" ] || fail "$f is missing"
+for f in usr/share/bash-completion/completions/promptc usr/share/zsh/vendor-completions/_promptc \
+         usr/share/fish/vendor_completions.d/promptc.fish usr/share/doc/promptc/copyright usr/share/doc/promptc/changelog.Debian.gz; do
+  [ -s "$work/contents/$f" ] || fail "/$f is missing from the package"
 done
 rm -rf "$work"
 
