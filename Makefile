@@ -4,16 +4,16 @@
 SWIFT      ?= swift
 PREFIX     ?= /usr/local
 # Portable by default (x86-64 baseline). TUNE=haswell (or another -target-cpu name)
-# builds the SIMD kernels for that CPU; see README "Performance".
+# builds the SIMD kernels for that CPU; see docs/performance.md.
 TUNE       ?=
 TUNEFLAGS   = $(if $(TUNE),-Xswiftc -target-cpu -Xswiftc $(TUNE) -Xcc -march=$(TUNE) -Xswiftc -DPROMPTC_FMA,)
 # The Swift runtime is linked in statically: the binary runs where Swift is not
-# installed, starts faster and uses less memory (README "Performance" has the figures).
+# installed, starts faster and uses less memory (docs/performance.md has the figures).
 RELEASE     = $(SWIFT) build -c release --static-swift-stdlib $(TUNEFLAGS)
 BIN         = .build/release/promptc
 
 # Libraries the build links against.
-DEPS       := libmpg123-dev libsndfile1-dev libmp3lame-dev libgsm1-dev libspandsp-dev libbcg729-dev libebur128-dev libfaad-dev libopencore-amrnb-dev libopus-dev libspeexdsp-dev pkg-config
+DEPS       := libmpg123-dev libsndfile1-dev libmp3lame-dev libgsm1-dev libspandsp-dev libbcg729-dev libebur128-dev libfaad-dev libopencore-amrnb-dev libopus-dev libspeexdsp-dev libasound2-dev pkg-config
 # Tools the packages are made and checked with (make deb, dist, deb-test).
 PACKAGE_DEPS := dpkg-dev binutils man-db xz-utils
 # Tools only the benchmark compares against (and generate.sh uses).

@@ -57,7 +57,8 @@ let package = Package(
         .systemLibrary(name: "COpenCoreAMR", pkgConfig: "opencore-amrnb", providers: [.apt(["libopencore-amrnb-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
-        .target(name: "AudioIO", dependencies: ["G711", "DSP", "Threads", "CMPG123", "CSndFile", "CLame", "CGSM", "CSpanDSP", "CBcg729", "CEbur128", "CFAAD", "COpenCoreAMR", "COpus", "CSpeexDSP"]),
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .target(name: "AudioIO", dependencies: ["G711", "DSP", "Threads", "CMPG123", "CSndFile", "CLame", "CGSM", "CSpanDSP", "CBcg729", "CEbur128", "CFAAD", "COpenCoreAMR", "COpus", "CSpeexDSP", "CALSA"]),
         .target(name: "PromptKit", dependencies: ["G711", "DSP", "AudioIO", "Threads"]),
         .executableTarget(name: "promptc", dependencies: [
             "PromptKit", "AudioIO", "DSP",

@@ -31,7 +31,7 @@ public struct MP3DecodeHints: Sendable, Equatable {
     public static let everyCore = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     /// Decoder threads for a pipeline that has work of its own on another thread (the
     /// resampler and the encoder): one more than the cores, so that a decoder takes a core
-    /// whenever the pipeline thread waits (README, "MP3 on every core").
+    /// whenever the pipeline thread waits (docs/design.md, "MP3 on every core").
     public static let pipelineDecoders = everyCore > 1 ? everyCore + 1 : 1
     /// The hints a ``DecodeRequest`` stands for: mono mix when mono is wanted, and the
     /// smallest reduced synthesis rate at or above the request's lowest useful rate.
@@ -113,7 +113,7 @@ public final class MP3Source: AudioSource {
         let length = promptc_mpg123_length(h)
         let priming = promptc_mpg123_state(h, MPG123_ENC_DELAY), padding = promptc_mpg123_state(h, MPG123_ENC_PADDING)
         // Reduced-rate synthesis delays the output by one full-rate sample, i.e. 1/divisor
-        // of an output sample (measured; see README). The pipeline undoes it.
+        // of an output sample (measured; see docs/design.md). The pipeline undoes it.
         stream = StreamDescription(container: .mpeg, codec: [.mpegLayer1, .mpegLayer2, .mpegLayer3][min(2, max(0, Int(info.layer) - 1))],
                                    sampleRate: rate, channels: Int(ch), frames: length > 0 ? Int(length) : nil,
                                    codedRate: info.rate, codedChannels: info.mode == Int32(MPG123_M_MONO.rawValue) ? 1 : 2,

@@ -13,7 +13,7 @@ import Threads
 enum EquirippleDesign {
     /// Largest passband deviation the sharp stage is designed for: ±0.0087 dB, so that the
     /// resampler's error on speech sits 20 dB under G.711's own quantisation noise
-    /// (README, "Resampler").
+    /// (docs/design.md, "Resampler").
     static let passbandRipple = 0.001
 
     /// A lowpass specification: `2 * halfOrder + 1` taps, band edges in cycles per sample

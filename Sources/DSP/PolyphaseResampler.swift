@@ -17,7 +17,7 @@ import Threads
 /// the attenuation (Kaiser's formula), except the sharp stage of the usual plan, an
 /// equiripple (Parks-McClellan) design that spends its taps where they matter (see
 /// ``EquirippleDesign``). `.telephone` designs for 110 dB so that the measured response
-/// keeps 100 dB at every rate with a margin (README, "Resampler").
+/// keeps 100 dB at every rate with a margin (docs/design.md, "Resampler").
 public struct ResamplerQuality: Sendable, Equatable {
     public var passbandEdge: Double
     public var stopbandEdge: Double

@@ -94,7 +94,7 @@ public struct ConversionOptions: Sendable {
     /// Resampler quality.
     public var quality: ResamplerQuality = .telephone
     /// Let decoders mix to mono and decode at a reduced rate when every output is 8 kHz
-    /// (MP3 by reduced-rate synthesis, Opus at 12 kHz: measured to change nothing audible; see README).
+    /// (MP3 by reduced-rate synthesis, Opus at 12 kHz: measured to change nothing audible; see docs/design.md).
     public var decoderFastPath = true
     /// For the measurement of decoder shortcuts (`make figures`): what the fast path asks
     /// for instead of mono at the resampler's lowest useful rate.

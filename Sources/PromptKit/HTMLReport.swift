@@ -120,11 +120,12 @@ enum HTMLReport {
         </table>
         \(r.failures.isEmpty ? "" : "<ul class=\"fail\">" + r.failures.map { "<li>\(escape($0))</li>" }.joined() + "</ul>")
         <\(sub)>Waveforms, lined up (\(fixed(seconds, 2)) s)</\(sub)>
-        <p><span class="file">&#9644;</span> file (top) &nbsp; <span class="reference">&#9644;</span> reference (bottom); height: peak sample, full scale at the band's edge; time in seconds</p>
+        <p><span class="file">&#9644;</span> file (top) &nbsp; <span class="reference">&#9644;</span> reference (bottom); height: peak sample, full scale (0 dBFS) at each band's edges, grey lines at -6 and -20 dBFS; time in seconds</p>
         <svg viewBox="0 0 1050 325" xmlns="http://www.w3.org/2000/svg">
         \(ticks)
         <line x1="0" y1="75" x2="1000" y2="75" stroke="#ccc"/><line x1="0" y1="225" x2="1000" y2="225" stroke="#ccc"/>
-        <text x="1004" y="79" font-size="11">file</text><text x="1004" y="229" font-size="11">ref.</text>
+        \(amplitudeTicks(top: 0, height: 150))\(amplitudeTicks(top: 150, height: 150))
+        <text x="1004" y="86" font-size="11">file</text><text x="1004" y="236" font-size="11">ref.</text>
         <polyline class="file" fill="none" stroke-width="1" points="\(envelope(a, columns: 1000, top: 0, height: 150, total: max(a.count, b.count)))"/>
         <polyline class="reference" fill="none" stroke-width="1" points="\(envelope(b, columns: 1000, top: 150, height: 150, total: max(a.count, b.count)))"/>
         </svg>
@@ -184,5 +185,104 @@ enum HTMLReport {
 
     static func fixed(_ v: Double, _ digits: Int, plus: Bool = false) -> String {
         formatted(plus ? "%+.\(digits)f" : "%.\(digits)f", v)
+    }
+}
+
+extension HTMLReport {
+    /// The amplitude scale of a waveform band: full scale at its edges, -6 and -20 dBFS
+    /// marked, labelled on the right.
+    static func amplitudeTicks(top: Double, height: Double) -> String {
+        let mid = top + height / 2
+        return [(1.0, "0 dBFS"), (0.5, "-6"), (0.1, "-20")].map { a, label in
+            let dy = a * height / 2
+            return "<line x1=\"0\" y1=\"\(fixed(mid - dy, 1))\" x2=\"1000\" y2=\"\(fixed(mid - dy, 1))\" stroke=\"#eee\"/>"
+                + "<line x1=\"0\" y1=\"\(fixed(mid + dy, 1))\" x2=\"1000\" y2=\"\(fixed(mid + dy, 1))\" stroke=\"#eee\"/>"
+                + "<text x=\"1004\" y=\"\(fixed(mid - dy + 4, 1))\" font-size=\"10\">\(label)</text>"
+        }.joined()
+    }
+
+    /// A time axis for `seconds` of audio across 1000 units: a tick per second (per 0.5 s
+    /// for short prompts, per 5 or 60 s for long ones), labelled in seconds.
+    static func timeTicks(seconds: Double, height: Int) -> String {
+        let step = seconds > 600 ? 60.0 : seconds > 20 ? 5.0 : seconds > 4 ? 1.0 : 0.5
+        return stride(from: 0.0, through: seconds, by: step).map { t -> String in
+            let x = seconds > 0 ? t / seconds * 1000 : 0
+            return "<line x1=\"\(fixed(x, 1))\" y1=\"0\" x2=\"\(fixed(x, 1))\" y2=\"\(height)\" stroke=\"#eee\"/><text x=\"\(fixed(x + 2, 1))\" y=\"\(height + 18)\" font-size=\"11\">\(fixed(t, 1)) s</text>"
+        }.joined()
+    }
+
+    /// What the `info` page shows, once per page.
+    static let infoLegend = """
+        <p class="note">How to read this: each file is shown as a caller hears it, brought to 8 kHz mono.
+        <b>Waveform</b>: the highest sample in each slice of time, mirrored about the centre line; the band's
+        edges are full scale (0 dBFS), the grey lines -6 and -20 dBFS. Shaded: the silence (or steady noise)
+        before the first sound and after the last, as <code>--trim</code> would find it. <b>Spectrum</b>: the
+        average level at each frequency, 0 to 4000 Hz, in dB below full scale. <b>LUFS</b> is loudness as
+        people hear it (Asterisk's own prompts: about -19); <b>dBTP</b> the highest peak, between samples too;
+        <b>dBov</b> the ITU-T P.56 level of the speech while it is active. The player holds the 8 kHz
+        version (about 21 KB per second of audio, 1.3 MB a minute: most of the page).</p>
+
+        """
+
+    /// One page for `promptc info --report`: a section per file, written file by file.
+    static func writeInfo(_ infos: [FileInfo], to path: String) throws {
+        let out = try OutputFile(path: path, overwrite: true)
+        do {
+            try out.write(Array((head(title: "promptc info: \(infos.count == 1 ? infos[0].path : "\(infos.count) files")") + infoLegend).utf8))
+            for i in infos {
+                let audio = try Verifier.load(i.path, raw: nil)
+                try out.write(Array(infoSection(i, samples: audio.samples).utf8))
+            }
+            try out.write(Array("</body>\n</html>\n".utf8))
+            try out.commit()
+        } catch {
+            out.abort()
+            throw error
+        }
+    }
+
+    static func infoSection(_ i: FileInfo, samples x: [Float]) -> String {
+        func level(_ v: Double?, _ unit: String) -> String { v.map { $0 <= -999 ? "-inf \(unit)" : fixed($0, 1) + " " + unit } ?? "not measurable" }
+        let rows: [(String, String)] = [
+            ("format", i.format), ("duration", fixed(i.seconds, 2) + " s"),
+            ("peak / RMS", level(i.peakDBFS, "dBFS") + " / " + level(i.rmsDBFS, "dBFS")),
+            ("loudness", level(i.loudnessLUFS, "LUFS") + (i.loudnessRangeLU.map { " (range " + fixed($0, 1) + " LU)" } ?? "")),
+            ("true peak", level(i.truePeakDBTP, "dBTP")),
+            ("active speech (P.56)", level(i.activeSpeechLevelDBov, "dBov") + (i.activityFactor.map { ", " + fixed(100 * $0, 0) + "% active" } ?? "")),
+            ("noise floor", level(i.noiseFloorDBFS, "dBFS")), ("clipped samples", "\(i.clippedSamples)"),
+            ("silence", fixed(i.leadingSilence, 2) + " s before the sound, " + fixed(i.trailingSilence, 2) + " s after"),
+        ]
+        let seconds = Double(x.count) / 8000
+        let lead = seconds > 0 ? min(1, i.leadingSilence / seconds) * 1000 : 0
+        let tail = seconds > 0 ? min(1, i.trailingSilence / seconds) * 1000 : 0
+        let warnings = i.warnings + [i.lawMismatch, i.problem].compactMap { $0 }
+        return """
+        <section>
+        <h2>\(escape(i.path))</h2>
+        <table>
+        \(rows.map { "<tr><td>\($0.0)</td><td>\(escape($0.1))</td></tr>" }.joined(separator: "\n"))
+        </table>
+        \(warnings.isEmpty ? "" : "<ul class=\"fail\">" + warnings.map { "<li>\(escape($0))</li>" }.joined() + "</ul>")
+        <h3>Waveform (\(fixed(seconds, 2)) s at 8 kHz)</h3>
+        <p><span class="file">&#9644;</span> peak level; <span style="color:#999">&#9632;</span> silence before and after the sound; time in seconds, level in dBFS</p>
+        <svg viewBox="0 0 1050 175" xmlns="http://www.w3.org/2000/svg">
+        <rect x="0" y="0" width="\(fixed(lead, 1))" height="150" fill="#e4e4e4"/><rect x="\(fixed(1000 - tail, 1))" y="0" width="\(fixed(tail, 1))" height="150" fill="#e4e4e4"/>
+        \(timeTicks(seconds: seconds, height: 150))
+        \(amplitudeTicks(top: 0, height: 150))
+        <line x1="0" y1="75" x2="1000" y2="75" stroke="#ccc"/>
+        <polyline class="file" fill="none" stroke-width="1" points="\(envelope(x, columns: 1000, top: 0, height: 150, total: x.count))"/>
+        </svg>
+        <h3>Spectrum (average level by frequency)</h3>
+        <p><span class="file">&#9644;</span> average level; frequency in Hz, level in dB below full scale</p>
+        <svg viewBox="0 0 1050 325" xmlns="http://www.w3.org/2000/svg">
+        \(stride(from: 0, through: 100, by: 20).map { d in "<line x1=\"0\" y1=\"\(d * 3)\" x2=\"1000\" y2=\"\(d * 3)\" stroke=\"#eee\"/><text x=\"1004\" y=\"\(d * 3 + 4)\" font-size=\"11\">\(-d) dB</text>" }.joined())
+        \(stride(from: 0, through: 4000, by: 1000).map { f in "<line x1=\"\(f / 4)\" y1=\"0\" x2=\"\(f / 4)\" y2=\"300\" stroke=\"#eee\"/><text x=\"\(f / 4 + 2)\" y=\"318\" font-size=\"11\">\(f) Hz</text>" }.joined())
+        <polyline class="file" fill="none" stroke-width="1.5" points="\(spectrum(x))"/>
+        </svg>
+        <h3>Listen (8 kHz)</h3>
+        <p><audio controls src="data:audio/wav;base64,\(wavBase64(x))"></audio></p>
+        </section>
+
+        """
     }
 }

@@ -90,3 +90,10 @@ public enum Inspector {
                         warnings: source.warnings.map(\.message), lawMismatch: lawMismatch, problem: problem)
     }
 }
+
+extension Inspector {
+    /// Writes the `info --report` page for files already inspected.
+    public static func writeReport(_ infos: [FileInfo], to path: String) throws {
+        try HTMLReport.writeInfo(infos, to: path)
+    }
+}

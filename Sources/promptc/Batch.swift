@@ -10,9 +10,9 @@ struct Batch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert files and folders of recordings into a mirrored tree of prompts.",
         discussion: """
-        Folders are searched recursively; the relative tree is mirrored under OUTDIR, one
-        file per format. Inputs are recognised by content: other files are skipped with a
-        note, but a file that looks like audio by name and does not decode is a failure.
+        Folders are searched recursively; the relative tree is mirrored under OUTDIR, one \
+        file per format. Inputs are recognised by content: other files are skipped with a \
+        note, but a file that looks like audio by name and does not decode is a failure. \
         A manifest in OUTDIR makes the next run convert only what changed.
 
         Examples:
@@ -49,7 +49,7 @@ struct Batch: ParsableCommand {
     var exclude: [String] = []
 
     @Option(name: .customShort("j"), help: "Parallel workers (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int?
 
     @Flag(help: "Convert everything, even what the manifest says is up to date.")
     var force = false
@@ -89,7 +89,7 @@ struct Batch: ParsableCommand {
             if output == nil { throw ValidationError("Give the output folder with -o DIR (or --alongside to add formats to a sounds tree).") }
             if from != nil || undo { throw ValidationError("--from and --undo go with --alongside.") }
         }
-        if jobs < 1 || jobs > 256 { throw ValidationError("-j must be between 1 and 256.") }
+        if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("-j must be between 1 and 256.") }
         if let shard {
             if alongside { throw ValidationError("--shard goes with -o, not with --alongside.") }
             do { _ = try BatchShard(parsing: shard) } catch { throw ValidationError("--shard: \(error).") }
@@ -103,7 +103,7 @@ struct Batch: ParsableCommand {
         options.formats = try formats()
         options.include = include
         options.exclude = exclude
-        options.jobs = jobs
+        options.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         options.force = force
         options.prune = prune
         options.dryRun = dryRun

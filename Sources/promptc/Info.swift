@@ -13,6 +13,7 @@ struct Info: ParsableCommand {
         Examples:
           promptc info welcome.alaw
           promptc info --json sounds/en/custom/*.ulaw
+          promptc info memo.m4a welcome.alaw --report listen.html
         """)
 
     @Argument(help: "Files to inspect.")
@@ -20,6 +21,9 @@ struct Info: ParsableCommand {
 
     @Flag(help: "Print JSON for scripts.")
     var json = false
+
+    @Option(help: ArgumentHelp("Also write one self-contained HTML page: each file's measures, waveform, spectrum and a player, to open on a desktop (about 1.3 MB a minute of audio).", valueName: "report.html"))
+    var report: String?
 
     func run() throws {
         var infos: [FileInfo] = []
@@ -46,6 +50,7 @@ struct Info: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(infos), as: UTF8.self))
         }
+        if let report, !infos.isEmpty { try Inspector.writeReport(infos, to: report) }
         if failed { throw ExitCode(1) }
     }
 }

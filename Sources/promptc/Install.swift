@@ -8,7 +8,7 @@ import PromptKit
 
 /// Options shared by install and uninstall: where the sounds are and which folder.
 struct SoundsLocation: ParsableArguments {
-    @Option(help: "The language folder.")
+    @Option(help: "The language folder: en, es, fr, de, ... or any name Asterisk's language setting uses (en_US, pt_BR).")
     var lang = "en"
 
     @Option(help: "The folder inside the language folder (empty for none).")
@@ -31,9 +31,9 @@ struct Install: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Install prompts into the Asterisk sounds folder, safely while calls play them.",
         discussion: """
-        SRC is a recording (converted to each format), a folder of recordings, or prompt
-        files already made (copied as they are after a format check). Files land in
-        <sounds>/<lang>/<subdir>/<name>.<ext>, mode 0644 (folders 0755), owned by the
+        SRC is a recording (converted to each format), a folder of recordings, or prompt \
+        files already made (copied as they are after a format check). Files land in \
+        <sounds>/<lang>/<subdir>/<name>.<ext>, mode 0644 (folders 0755), owned by the \
         asterisk user when it exists.
 
         Examples:
@@ -51,7 +51,7 @@ struct Install: ParsableCommand {
 
     @OptionGroup var location: SoundsLocation
 
-    @Option(help: ArgumentHelp("Formats to write, comma-separated.", valueName: "list"))
+    @Option(help: ArgumentHelp("Formats to write, comma-separated: \(PromptFormat.all.filter(\.spec.isPrompt).map(\.rawValue).joined(separator: ", ")).", valueName: "list"))
     var formats = InstallOptions.defaultFormats.map(\.rawValue).joined(separator: ",")
 
     @Option(help: ArgumentHelp("Owner of the files (default: asterisk:asterisk when that user exists).", valueName: "user:group"))
@@ -110,6 +110,7 @@ struct Install: ParsableCommand {
 struct Uninstall: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove installed prompts and restore what they replaced.",
+        usage: "promptc uninstall NAME... [--lang LANG] [--subdir DIR] [<options>]\n       promptc uninstall --manifest FILE [<options>]",
         discussion: "Examples:\n  promptc uninstall welcome --lang en --subdir custom\n  promptc uninstall --manifest /var/lib/asterisk/sounds/.promptc-install.json")
 
     @Argument(help: "Prompt names.")

@@ -9,12 +9,16 @@ enum OptionalValues {
     static let defaults: [String: String] = [
         "--highpass": "100", "--normalize": formatted("%.1f", SoundsDoctor.stockLoudness),
         "--limit": formatted("%.1f", ConversionOptions.defaultLimit), "--trim": formatted("%g", ConversionOptions.telephonyTrim * 1000),
-        "--denoise": "\(ConversionOptions.defaultDenoise)",
+        "--denoise": "\(ConversionOptions.defaultDenoise)", "--as-caller": "auto",
     ]
 
     /// True when `text` is a value of the option `name` rather than the next argument.
     static func isValue(_ text: String, of name: String) -> Bool {
-        name == "--normalize" ? LoudnessTarget(text) != nil : Double(text) != nil
+        switch name {
+        case "--normalize": LoudnessTarget(text) != nil
+        case "--as-caller": false   // a format name could be a file name: only --as-caller=FORMAT
+        default: Double(text) != nil
+        }
     }
 
     /// The arguments with every bare optional-value option given its default, unless a

@@ -16,7 +16,7 @@ struct Promptc: ParsableCommand {
           promptc -i in.mp3 -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn out.alaw
         """,
         version: "0.1.0 (SIMD kernels: \(SIMDLevel.active))",
-        subcommands: [Convert.self, Batch.self, Install.self, Uninstall.self, Doctor.self, Verify.self, Info.self])
+        subcommands: [Convert.self, Batch.self, Install.self, Uninstall.self, Doctor.self, Verify.self, Info.self, Play.self])
 
     /// ffmpeg-style argument lists take their own path; everything else goes to the parser.
     static func main() {

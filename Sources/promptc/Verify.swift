@@ -9,9 +9,10 @@ import PromptKit
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check prompts against reference prompts or the original recordings.",
+        usage: "promptc verify FILE (--reference REF | --source ORIGINAL) [<options>]",
         discussion: """
-        Aligns the two by cross-correlation, then measures SNR, level and length
-        differences, quantisation steps (same G.711 law), clipping. Exit 0 when all
+        Aligns the two by cross-correlation, then measures SNR, level and length \
+        differences, quantisation steps (same G.711 law), clipping. Exit 0 when all \
         pass, 1 when something fails, 2 on usage or read errors.
 
         Examples:
@@ -33,19 +34,19 @@ struct Verify: ParsableCommand {
     @Option(help: ArgumentHelp("How to read headerless files whose extension does not say.", valueName: "format"))
     var format: PromptFormat?
 
-    @Option(help: ArgumentHelp("Shorthand for --format alaw or ulaw.", valueName: "law"))
+    @Option(help: ArgumentHelp("Shorthand for --format alaw or ulaw (values: alaw, ulaw).", valueName: "law"))
     var law: String?
 
     @Option(help: ArgumentHelp("Lowest SNR after alignment, dB (default \(Int(VerifyThresholds().minSNR)); \(Int(VerifyThresholds().minSNRForCodecs)) for .gsm, .g722 and .g729, whose reference is coded the same way first).", valueName: "dB"))
     var minSnr: Double?
 
-    @Option(help: "Largest level difference, dB.")
+    @Option(help: ArgumentHelp("Largest level difference, dB.", valueName: "dB"))
     var maxLevelDiff: Double = VerifyThresholds().maxLevelDifference
 
-    @Option(help: "Largest length difference, ms.")
+    @Option(help: ArgumentHelp("Largest length difference, ms.", valueName: "ms"))
     var maxLengthDiff: Double = VerifyThresholds().maxLengthDifference
 
-    @Option(help: "Alignment search, ms each way.")
+    @Option(help: ArgumentHelp("Alignment search, ms each way.", valueName: "ms"))
     var maxLag: Double = VerifyThresholds().maxLag
 
     @Option(help: ArgumentHelp("Also write a self-contained HTML page: waveforms, spectra, measurements, both sounds.", valueName: "report.html"))

@@ -214,6 +214,31 @@ struct ConvertTests {
 
 @Suite("The command line")
 struct CommandLineTests {
+    @Test("every --help fits 80 columns, wraps its prose cleanly, and prints each default once")
+    func helpReadsWell() throws {
+        for command in [[], ["convert"], ["batch"], ["install"], ["uninstall"], ["doctor"], ["verify"], ["info"], ["play"]] {
+            let r = try runPromptc(command + ["--help"])
+            let text = String(decoding: r.stdout, as: UTF8.self)
+            let name = command.first ?? "promptc"
+            #expect(r.status == 0 && text.contains("USAGE:"), "\(name)")
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            for (i, line) in lines.enumerated() {
+                #expect(line.count <= 80, "\(name) --help: \(line.count) columns: \(line)")
+                // A hard-wrapped source line rewrapped by the parser leaves a short stub
+                // followed by more prose: "mirrored under OUTDIR,\none\nfile per format".
+                if i + 1 < lines.count, !line.hasPrefix(" "), !line.isEmpty, line.count < 40, !line.hasSuffix(":"),
+                   let next = lines[i + 1].first, next.isLowercase {
+                    Issue.record("\(name) --help: a broken line '\(line)' before '\(lines[i + 1])'")
+                }
+            }
+            // One option's help (up to the next option) names its default at most once.
+            let options = text.components(separatedBy: "\n  -")
+            for o in options where o.components(separatedBy: "(default").count > 2 {
+                Issue.record("\(name) --help: two defaults in '-\(o.prefix(60))'")
+            }
+        }
+    }
+
     @Test("a 1 kHz tone at -6 dBFS keeps its level within 0.1 dB; a 5 kHz tone ends below -90 dBFS", arguments: [44100, 48000, 22050])
     func tones(rate: Int) throws {
         let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }

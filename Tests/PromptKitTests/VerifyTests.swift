@@ -150,7 +150,46 @@ struct ReportTests {
         }
         // Axes with units on both plots; lag in milliseconds; the terms explained once.
         #expect(html.contains(">0.0 s</text>") && html.contains(">4.0 s</text>") && html.contains(">-40 dB</text>") && html.contains(">2000 Hz</text>"))
+        #expect(html.components(separatedBy: ">0 dBFS</text>").count - 1 == 2 && html.contains(">-20</text>"))
         #expect(html.contains("+0.000 ms (they start together)") && html.contains("signal-to-noise ratio"))
+    }
+
+    @Test("info --report: one page, each file's measures as info prints them, waveform and spectrum with axes, an 8 kHz player; about 1.3 MB a minute")
+    func infoReport() throws {
+        let dir = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let page = dir.appendingPathComponent("info.html").path
+        let files = [fixture("conditioning/hissy.flac"), fixture("speech/speech-44k-cbr128.mp3")]
+        let r = try runPromptc(["info", "--json", "--report", page] + files)
+        #expect(r.status == 0, "\(r.stderr)")
+        let infos = try JSONSerialization.jsonObject(with: r.stdout) as! [[String: Any]]
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>\n"))
+        for tag in ["html", "body", "svg", "table", "section"] {
+            #expect(html.components(separatedBy: "<\(tag)").count == html.components(separatedBy: "</\(tag)>").count, "<\(tag)> balanced")
+        }
+        #expect(!html.contains("src=\"http") && !html.contains("href=") && !html.contains("url("))
+        let sections = html.components(separatedBy: "<section>").dropFirst()
+        #expect(sections.count == 2)
+        for (section, info) in zip(sections, infos) {
+            #expect(section.contains("<h2>\(info["path"] as! String)</h2>"))
+            let lufs = String(format: "%.1f LUFS", info["loudnessLUFS"] as! Double), tp = String(format: "%.1f dBTP", info["truePeakDBTP"] as! Double)
+            #expect(section.contains(lufs) && section.contains(tp), "\(lufs), \(tp)")
+            // Axes with units, and the silence shaded as info measures it.
+            #expect(section.contains(">0.0 s</text>") && section.contains(">0 dBFS</text>") && section.contains(">2000 Hz</text>") && section.contains(">-40 dB</text>"))
+            let lead = info["leadingSilence"] as! Double, seconds = info["seconds"] as! Double
+            #expect(section.contains("<rect x=\"0\" y=\"0\" width=\"\(String(format: "%.1f", min(1, lead / seconds) * 1000))\""))
+            // The player: the file at 8 kHz, its whole length.
+            let b64 = String(section.components(separatedBy: "src=\"data:audio/wav;base64,")[1].prefix { $0 != "\"" })
+            let wav = dir.appendingPathComponent("p.wav").path
+            try Data(base64Encoded: b64)!.write(to: URL(fileURLWithPath: wav))
+            let decoded = try decodeMono(wav)
+            #expect(decoded.rate == 8000 && abs(Double(decoded.samples.count) - seconds * 8000) <= 1)
+        }
+        #expect((infos[0]["leadingSilence"] as! Double) > 0.5, "the hissy recording starts with noise")
+        // The size the help and the README state: about 1.3 MB per minute of audio.
+        let minutes = infos.map { $0["seconds"] as! Double }.reduce(0, +) / 60
+        let perMinute = Double(html.utf8.count) / minutes / 1_000_000
+        #expect(perMinute > 1.2 && perMinute < 1.6, "\(perMinute) MB a minute")
     }
 
     @Test("folders: one page, a row per prompt with its verdict, then each pair with plots and players")
