@@ -1,4 +1,5 @@
 import CALSA
+import G711
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,9 +50,9 @@ public final class SoundDevice {
     /// Plays interleaved frames (full scale ±1.0), waiting while the device's buffer is full.
     public func play(_ interleaved: UnsafeBufferPointer<Float>) throws {
         guard let pcm else { return }
-        samples.removeAll(keepingCapacity: true)
-        samples.reserveCapacity(interleaved.count)
-        for x in interleaved { samples.append(Int16(max(-32768, min(32767, (x * 32768).rounded())))) }
+        // The writers' conversion: rounded, saturated, NaN as 0.
+        if samples.count != interleaved.count { samples = [Int16](repeating: 0, count: interleaved.count) }
+        samples.withUnsafeMutableBufferPointer { LinearPCM.encode(interleaved, into: $0) }
         var offset = 0
         let frames = samples.count / channels
         while offset < frames {

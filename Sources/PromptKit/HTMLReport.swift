@@ -102,15 +102,6 @@ enum HTMLReport {
             ("clipped samples", "\(r.clippedInFile) in the file, \(r.clippedInReference) in the reference"),
             ("identical bytes", r.identical ? "yes" : "no"),
         ] + (r.referenceCodedAs.map { [("reference", "coded as \($0) first, as the file is")] } ?? [])
-        // Time axis: a tick per second (per 0.5 s for short prompts), labelled in seconds.
-        let step = seconds > 20 ? 5.0 : seconds > 4 ? 1.0 : 0.5
-        let ticks = stride(from: 0.0, through: seconds, by: step).map { t -> String in
-            let x = seconds > 0 ? t / seconds * 1000 : 0
-            return "<line x1=\"\(fixed(x, 1))\" y1=\"0\" x2=\"\(fixed(x, 1))\" y2=\"300\" stroke=\"#eee\"/><text x=\"\(fixed(x + 2, 1))\" y=\"318\" font-size=\"11\">\(fixed(t, 1)) s</text>"
-        }.joined()
-        let levelTicks = stride(from: 0, through: 100, by: 20).map { d in
-            "<line x1=\"0\" y1=\"\(d * 3)\" x2=\"1000\" y2=\"\(d * 3)\" stroke=\"#eee\"/><text x=\"1004\" y=\"\(d * 3 + 4)\" font-size=\"11\">\(-d) dB</text>"
-        }.joined()
         let h = heading, sub = heading == "h1" ? "h2" : "h3"
         return """
         <\(h) class="\(r.passed ? "pass" : "fail")">\(r.passed ? "PASS" : "FAIL"): \(escape(r.file))</\(h)>
@@ -122,7 +113,7 @@ enum HTMLReport {
         <\(sub)>Waveforms, lined up (\(fixed(seconds, 2)) s)</\(sub)>
         <p><span class="file">&#9644;</span> file (top) &nbsp; <span class="reference">&#9644;</span> reference (bottom); height: peak sample, full scale (0 dBFS) at each band's edges, grey lines at -6 and -20 dBFS; time in seconds</p>
         <svg viewBox="0 0 1050 325" xmlns="http://www.w3.org/2000/svg">
-        \(ticks)
+        \(timeTicks(seconds: seconds, height: 300))
         <line x1="0" y1="75" x2="1000" y2="75" stroke="#ccc"/><line x1="0" y1="225" x2="1000" y2="225" stroke="#ccc"/>
         \(amplitudeTicks(top: 0, height: 150))\(amplitudeTicks(top: 150, height: 150))
         <text x="1004" y="86" font-size="11">file</text><text x="1004" y="236" font-size="11">ref.</text>
@@ -132,8 +123,7 @@ enum HTMLReport {
         <\(sub)>Spectra (average level by frequency)</\(sub)>
         <p><span class="file">&#9644;</span> file &nbsp; <span class="reference">&#9644;</span> reference; frequency in Hz, level in dB below full scale</p>
         <svg viewBox="0 0 1050 325" xmlns="http://www.w3.org/2000/svg">
-        \(levelTicks)
-        \(stride(from: 0, through: 4000, by: 1000).map { f in "<line x1=\"\(f / 4)\" y1=\"0\" x2=\"\(f / 4)\" y2=\"300\" stroke=\"#eee\"/><text x=\"\(f / 4 + 2)\" y=\"318\" font-size=\"11\">\(f) Hz</text>" }.joined())
+        \(spectrumAxes)
         <polyline class="file" fill="none" stroke-width="1.5" points="\(spectrum(a))"/>
         <polyline class="reference" fill="none" stroke-width="1.5" points="\(spectrum(b))"/>
         </svg>
@@ -211,6 +201,15 @@ extension HTMLReport {
         }.joined()
     }
 
+    /// The spectrum plot's grid: 0 to -100 dB down the side, 0 to 4000 Hz along the bottom.
+    static let spectrumAxes =
+        stride(from: 0, through: 100, by: 20).map { d in
+            "<line x1=\"0\" y1=\"\(d * 3)\" x2=\"1000\" y2=\"\(d * 3)\" stroke=\"#eee\"/><text x=\"1004\" y=\"\(d * 3 + 4)\" font-size=\"11\">\(-d) dB</text>"
+        }.joined()
+        + stride(from: 0, through: 4000, by: 1000).map { f in
+            "<line x1=\"\(f / 4)\" y1=\"0\" x2=\"\(f / 4)\" y2=\"300\" stroke=\"#eee\"/><text x=\"\(f / 4 + 2)\" y=\"318\" font-size=\"11\">\(f) Hz</text>"
+        }.joined()
+
     /// What the `info` page shows, once per page.
     static let infoLegend = """
         <p class="note">How to read this: each file is shown as a caller hears it, brought to 8 kHz mono.
@@ -275,8 +274,7 @@ extension HTMLReport {
         <h3>Spectrum (average level by frequency)</h3>
         <p><span class="file">&#9644;</span> average level; frequency in Hz, level in dB below full scale</p>
         <svg viewBox="0 0 1050 325" xmlns="http://www.w3.org/2000/svg">
-        \(stride(from: 0, through: 100, by: 20).map { d in "<line x1=\"0\" y1=\"\(d * 3)\" x2=\"1000\" y2=\"\(d * 3)\" stroke=\"#eee\"/><text x=\"1004\" y=\"\(d * 3 + 4)\" font-size=\"11\">\(-d) dB</text>" }.joined())
-        \(stride(from: 0, through: 4000, by: 1000).map { f in "<line x1=\"\(f / 4)\" y1=\"0\" x2=\"\(f / 4)\" y2=\"300\" stroke=\"#eee\"/><text x=\"\(f / 4 + 2)\" y=\"318\" font-size=\"11\">\(f) Hz</text>" }.joined())
+        \(spectrumAxes)
         <polyline class="file" fill="none" stroke-width="1.5" points="\(spectrum(x))"/>
         </svg>
         <h3>Listen (8 kHz)</h3>

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioIO
+import DSP
 import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
@@ -68,16 +69,13 @@ struct Play: ParsableCommand {
                 let seconds = source.frameCount.map { formatted(", %.2f s", Double($0) / Double(source.sampleRate)) } ?? ""
                 print("playing \(file): \(source.formatDescription)\(seconds)\(heard)", to: &err)
             }
+            // More than two channels: their mean, as a conversion mixes them.
+            let mixer = channels == source.channels ? nil : ChannelMixer(channels: source.channels)
             var mixed: [Float] = []
-            try source.forEachBlock { block, frames in
-                if channels == source.channels { return try device.play(block) }
-                // More than two channels: their mean, as the conversion mixes them.
+            try source.forEachBlock { block, _ in
+                guard let mixer else { return try device.play(block) }
                 mixed.removeAll(keepingCapacity: true)
-                for f in 0..<frames {
-                    var sum: Float = 0
-                    for c in 0..<source.channels { sum += block[f * source.channels + c] }
-                    mixed.append(sum / Float(source.channels))
-                }
+                mixer.process(block, into: &mixed)
                 try mixed.withUnsafeBufferPointer { try device.play($0) }
             }
             device.finish()
