@@ -66,7 +66,7 @@ let package = Package(
         ]),
         .testTarget(name: "G711Tests", dependencies: ["G711"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
+        .testTarget(name: "DSPTests", dependencies: ["DSP", "CPUFeatures", "TestSupport"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "G711"]),
         .testTarget(name: "PromptKitTests", dependencies: ["PromptKit", "AudioIO", "DSP", "G711", "TestSupport"]),
     ]

@@ -5,13 +5,16 @@ import Glibc
 import DSP
 
 /// Brings a prompt to a loudness target (ITU-R BS.1770-4 integrated loudness, LUFS, by
-/// libebur128). The first pass measures the whole prompt and its true peak (by the
-/// limiter's own detector when a limiter follows, so whether it will act is known
-/// exactly; by libebur128's otherwise); the gain is then applied in one piece. When a true-peak limiter follows (`limiter`), the gain goes
-/// all the way to the target and the limiter holds the peaks: where it must act, further
-/// passes run the same limiter over the spooled prompt and correct the gain until the
-/// limited result measures on target (the limiter takes a little loudness with the peaks),
-/// with at most ``deepestLimiting`` of limiting. Without a limiter the gain is capped so the
+/// ``IntegratedLoudnessMeter``, which agrees with libebur128). The first pass measures the
+/// whole prompt and its true peak (by the limiter's own detector when a limiter follows,
+/// so whether it will act is known exactly; by libebur128's otherwise); the gain is then
+/// applied in one piece. With a true-peak limiter (`limiter`), the gain goes all the way
+/// to the target and the limiter, run by this stage after the gain, holds the peaks:
+/// where it must act, further passes run it over the spooled prompt and correct the gain
+/// until the limited result measures on target (the limiter takes a little loudness with
+/// the peaks), with at most ``deepestLimiting`` of limiting. The last of these passes
+/// keeps what it made in a spool file, and that is the stage's output: the limiter runs
+/// once per pass, not once more at the end. Without a limiter the gain is capped so the
 /// true peak stays at or under `ceiling`: normalization never clips. Runs where the plan
 /// measures, at the highest output rate, so a narrowband prompt is measured as Asterisk's
 /// own 8 kHz prompts are.
@@ -20,7 +23,7 @@ public final class LoudnessNormalizer: MeasuringStage {
     public let outputChannels = 1
     /// The level asked for: integrated loudness (LUFS) or P.56 active speech level (dBov).
     public let target: LoudnessTarget
-    /// The limiter that follows this stage in the plan, if any.
+    /// The limiter this stage runs after the gain, if any.
     public let limiter: TruePeakLimiter.Settings?
     /// The highest true peak the gain may make, dBTP: the limiter's ceiling when there is one.
     public let ceiling: Double
@@ -29,7 +32,9 @@ public final class LoudnessNormalizer: MeasuringStage {
     public static let deepestLimiting = 12.0
 
     private var format = StageFormat(rate: 8000, channels: 1)
-    private var state: UnsafeMutablePointer<ebur128_state>?
+    private var meter: IntegratedLoudnessMeter?
+    /// libebur128, for the true peak when no limiter follows.
+    private var peakState: UnsafeMutablePointer<ebur128_state>?
     private var speech: ActiveSpeechLevel?
     /// The first pass's true-peak measure when a limiter follows.
     private var peakMeter: TruePeakMeter?
@@ -42,6 +47,12 @@ public final class LoudnessNormalizer: MeasuringStage {
     private var scratch: [Float] = []
     private var gained: [Float] = []
     private var measured: (loudness: Double, peak: Double)?
+    /// The last trial's output, when it could be kept: the stage's output.
+    private var trialOutput: SampleSpool?
+    private var keepsTrialOutput = false
+    /// The limiter of the output when the trial's output could not be kept.
+    private var outputLimiter: TruePeakLimiter?
+    private var limiting: TruePeakLimiter.Activity?
     /// What the passes found and what was applied; nil until the last has ended.
     public private(set) var result: LoudnessNormalization?
     public private(set) var wantsAnotherPass = false
@@ -53,7 +64,7 @@ public final class LoudnessNormalizer: MeasuringStage {
     }
 
     deinit {
-        if state != nil { ebur128_destroy(&state) }
+        if peakState != nil { ebur128_destroy(&peakState) }
         peakMeter?.free()
     }
 
@@ -62,18 +73,22 @@ public final class LoudnessNormalizer: MeasuringStage {
         format = input
         // libebur128's true-peak mode costs seven times its loudness measure; with a
         // limiter its detector answers the only question asked of the peak.
-        if limiter != nil { peakMeter = TruePeakMeter() }
-        let mode = EBUR128_MODE_I.rawValue | (limiter == nil ? EBUR128_MODE_TRUE_PEAK.rawValue : 0)
-        state = ebur128_init(1, UInt(input.rate), Int32(mode))
-        guard state != nil else { throw StageError("libebur128 cannot measure \(input.rate) Hz") }
+        if limiter != nil {
+            peakMeter = TruePeakMeter()
+        } else {
+            peakState = ebur128_init(1, UInt(input.rate), Int32(EBUR128_MODE_TRUE_PEAK.rawValue))
+            guard peakState != nil else { throw StageError("libebur128 cannot measure \(input.rate) Hz") }
+        }
+        meter = IntegratedLoudnessMeter(rate: input.rate)
         if case .activeSpeech = target { speech = ActiveSpeechLevel(rate: input.rate) }
         return input
     }
 
     public func measure(_ input: UnsafeBufferPointer<Float>) {
-        guard let s = state, !input.isEmpty else { return }
+        guard let meter, !input.isEmpty else { return }
         guard let limiter = simulation else {
-            ebur128_add_frames_float(s, input.baseAddress, input.count)   // finite: NonFiniteGuard ran before
+            meter.add(input)
+            if let s = peakState { ebur128_add_frames_float(s, input.baseAddress, input.count) }   // finite: NonFiniteGuard ran before
             speech?.add(input)
             peakMeter?.add(input)
             return
@@ -85,7 +100,13 @@ public final class LoudnessNormalizer: MeasuringStage {
         gained.append(contentsOf: repeatElement(0, count: input.count))
         gained.withUnsafeMutableBufferPointer { out in for i in 0..<input.count { out[i] = input[i] * g } }
         gained.withUnsafeBufferPointer { limiter.process($0, into: &scratch) }
-        scratch.withUnsafeBufferPointer { ebur128_add_frames_float(s, $0.baseAddress, $0.count); speech?.add($0) }
+        scratch.withUnsafeBufferPointer { meter.add($0); speech?.add($0); keep($0) }
+    }
+
+    /// Writes a trial's output to its spool; on a failure the output is made again at the end.
+    private func keep(_ samples: UnsafeBufferPointer<Float>) {
+        guard keepsTrialOutput, let spool = trialOutput else { return }
+        do { try spool.write(samples) } catch { keepsTrialOutput = false }
     }
 
     public func finishMeasuring() {
@@ -93,18 +114,18 @@ public final class LoudnessNormalizer: MeasuringStage {
         if let limiter = simulation {
             scratch.removeAll(keepingCapacity: true)
             limiter.drain(into: &scratch)
-            if let s = state { scratch.withUnsafeBufferPointer { _ = ebur128_add_frames_float(s, $0.baseAddress, $0.count); speech?.add($0) } }
+            scratch.withUnsafeBufferPointer { meter?.add($0); speech?.add($0); keep($0) }
             finishTrial()
             return
         }
         var peak = 0.0
-        guard let s = state, let loudness = level(s), loudness > -70 else {
+        guard let loudness = level(), loudness > -70 else {
             result = LoudnessNormalization(measured: nil, truePeak: nil, target: target.value, gain: 0, cappedBy: 0, limiterCeiling: limiter?.ceiling, unit: target.unit)
             return
         }
         if peakMeter != nil {
             peak = Double(peakMeter!.peak())
-        } else {
+        } else if let s = peakState {
             flushTruePeak(s, channels: 1)
             if ebur128_true_peak(s, 0, &peak) != 0 { peak = 0 }
         }
@@ -126,11 +147,10 @@ public final class LoudnessNormalizer: MeasuringStage {
     }
 
     /// The measure the target is in, of what the pass saw: LUFS or dBov.
-    private func level(_ s: UnsafeMutablePointer<ebur128_state>) -> Double? {
+    private func level() -> Double? {
         switch target {
         case .integratedLoudness:
-            var loudness = 0.0
-            return ebur128_loudness_global(s, &loudness) == 0 && loudness.isFinite ? loudness : nil
+            return meter?.loudness
         case .activeSpeech:
             return speech?.measure?.level
         }
@@ -140,9 +160,14 @@ public final class LoudnessNormalizer: MeasuringStage {
     private func beginTrial(gain: Double) {
         self.gain = gain
         linearGain = Float(pow(10, gain / 20))
-        ebur128_destroy(&state)
-        state = ebur128_init(1, UInt(format.rate), Int32(EBUR128_MODE_I.rawValue))
+        meter = IntegratedLoudnessMeter(rate: format.rate)
         simulation = TruePeakLimiter(limiter!)
+        do {
+            if trialOutput == nil { trialOutput = try SampleSpool() } else { try trialOutput!.clear() }
+            keepsTrialOutput = true
+        } catch {
+            keepsTrialOutput = false
+        }
         if case .activeSpeech = target { speech = ActiveSpeechLevel(rate: format.rate) }
         _ = try? simulation!.start(format)
         wantsAnotherPass = true
@@ -151,7 +176,7 @@ public final class LoudnessNormalizer: MeasuringStage {
     /// Takes a trial's measure: done when on target (0.05 LU), or at the deepest limiting
     /// allowed; else the next gain, by the secant through the last two trials.
     private func finishTrial() {
-        guard let s = state, let loudness = level(s) else {
+        guard let loudness = level() else {
             finish(gain: gain, loudnessAfter: nil, cappedBy: 0)
             return
         }
@@ -171,6 +196,15 @@ public final class LoudnessNormalizer: MeasuringStage {
     }
 
     private func finish(gain: Double, loudnessAfter: Double?, cappedBy: Double) {
+        if let trial = simulation {
+            // The last trial ran this gain: its output is the stage's, or is made again.
+            limiting = trial.activity
+            if !keepsTrialOutput || (try? trialOutput?.rewind()) == nil {
+                keepsTrialOutput = false
+                outputLimiter = TruePeakLimiter(limiter!)
+                _ = try? outputLimiter!.start(format)
+            }
+        }
         simulation = nil
         wantsAnotherPass = false
         self.gain = gain
@@ -181,13 +215,38 @@ public final class LoudnessNormalizer: MeasuringStage {
     }
 
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
+        if keepsTrialOutput, let spool = trialOutput {
+            // The replay is the input the trial saw, block for block: its output, in step.
+            let start = output.count
+            if (try? spool.read(input.count, into: &output)) == input.count { return }
+            output.removeSubrange(start...)
+            keepsTrialOutput = false   // unreadable: the gain alone, from here on
+            outputLimiter = nil
+        }
+        guard let limiter = outputLimiter else {
+            applyGain(input, into: &output)
+            return
+        }
+        gained.removeAll(keepingCapacity: true)
+        applyGain(input, into: &gained)
+        gained.withUnsafeBufferPointer { limiter.process($0, into: &output) }
+    }
+
+    private func applyGain(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
         if linearGain == 1 { output.append(contentsOf: input); return }
         let g = linearGain, start = output.count
         output.append(contentsOf: repeatElement(0, count: input.count))
         output.withUnsafeMutableBufferPointer { out in for i in 0..<input.count { out[start + i] = input[i] * g } }
     }
 
-    public func drain(into output: inout [Float]) {}
+    public func drain(into output: inout [Float]) {
+        outputLimiter?.drain(into: &output)
+    }
+
+    /// What the limiter did to the output (the last trial's limiter, which made it).
+    public var report: StageReport? {
+        (outputLimiter?.activity ?? limiting).map { .limited($0) }
+    }
 }
 
 /// What loudness normalization found and did.

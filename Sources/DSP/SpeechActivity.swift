@@ -51,12 +51,18 @@ public struct SpeechActivity: Sendable {
     }
 
     public mutating func add(_ input: UnsafeBufferPointer<Float>) {
-        for x in input {
-            blockSum += Double(x) * Double(x)
-            inBlock += 1
+        var i = 0
+        let n = input.count
+        while i < n {
+            let end = min(n, i + block - inBlock)
+            var sum = blockSum
+            for j in i..<end { sum += Double(input[j]) * Double(input[j]) }
+            blockSum = sum
+            inBlock += end - i
+            i = end
             if inBlock == block { endBlock() }
         }
-        samples += input.count
+        samples += n
     }
 
     private mutating func endBlock() {

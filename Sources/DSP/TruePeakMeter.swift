@@ -20,7 +20,7 @@ public struct TruePeakMeter: @unchecked Sendable {
         guard !input.isEmpty else { return }
         if boundsCapacity < input.count {
             bounds.deallocate()
-            bounds = .allocate(capacity: input.count)
+            bounds = .allocate(capacity: input.count + 8)
             boundsCapacity = input.count
         }
         detector.bounds(of: input, level: highest, into: bounds)
@@ -51,110 +51,89 @@ public struct TruePeakMeter: @unchecked Sendable {
 /// band-limited signal over the two intervals next to the sample `taps / 2` before it
 /// (three 16-tap Kaiser-windowed sinc phases, beta 5, and a parabola through the highest
 /// of five points). Intervals whose bound cannot reach the level asked about are skipped
-/// and read 0. Works on blocks laid after the last samples of the previous block, so each
-/// window is read from memory written well before (a per-sample ring costs a stalled
-/// store-to-load forward on every sample).
+/// and read 0. Works on blocks laid after the last samples of the previous block, eight
+/// samples at a time (``peakBoundsKernel``).
 struct PeakInterpolator: @unchecked Sendable {
     /// Taps of each interpolating phase; the detector looks this many samples ahead by half.
     static let taps = 16
-    // Kept in each detector, not in statics, so the loop has them at hand.
-    private let phase1 = interpolatingPhase(1), phase2 = interpolatingPhase(2), phase3 = interpolatingPhase(3)
+    /// The three phases, 16 taps each, one after the other, each tap 8 times (a vector).
+    private let phases: UnsafeMutablePointer<Float>
     /// The largest sum of squared taps of a phase (at least 1, for the samples themselves).
     private let reach: Float
-    /// The last `taps - 1` samples, then the block being scanned.
-    private var buffer = UnsafeMutablePointer<Float>.allocate(capacity: 4096 + taps)
-    private var capacity = 4096 + taps
-    private var previousPeak: Float = 0
-    private var lastPoint: Float = 0
+    private let kernels = LimiterKernelSet.active
+    /// The last `taps - 1` samples, then the block being scanned, then room for a vector.
+    private var buffer: UnsafeMutablePointer<Float>
+    /// Each sample's last interpolated point and peak, after one slot for the previous block's.
+    private var points: UnsafeMutablePointer<Float>
+    private var peaks: UnsafeMutablePointer<Float>
+    private var capacity = 0
 
     init() {
-        reach = max(1, (phase1 * phase1).sum(), (phase2 * phase2).sum(), (phase3 * phase3).sum())
+        let p = [interpolatingPhase(1), interpolatingPhase(2), interpolatingPhase(3)]
+        reach = max(1, p.map { ($0 * $0).sum() }.max()!)
+        phases = .allocate(capacity: 48 * 8)
+        for (k, v) in p.enumerated() { for i in 0..<16 { (phases + 8 * (16 * k + i)).initialize(repeating: v[i], count: 8) } }
+        buffer = .allocate(capacity: 1); points = .allocate(capacity: 1); peaks = .allocate(capacity: 1)
+        grow(to: 4096)
+    }
+
+    private mutating func grow(to n: Int) {
+        let t = Self.taps
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: n + t + 8)
+        b.initialize(repeating: 0, count: n + t + 8)
+        if capacity > 0 { b.update(from: buffer, count: t - 1) }
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: n + 9), k = UnsafeMutablePointer<Float>.allocate(capacity: n + 9)
+        p.initialize(repeating: 0, count: n + 9); k.initialize(repeating: 0, count: n + 9)
+        if capacity > 0 { p[0] = points[0]; k[0] = peaks[0] }
+        buffer.deallocate(); points.deallocate(); peaks.deallocate()
+        (buffer, points, peaks, capacity) = (b, p, k, n)
     }
 
     /// Clears the history (call once before use).
     mutating func reset() {
-        buffer.initialize(repeating: 0, count: Self.taps - 1)
-        previousPeak = 0
-        lastPoint = 0
+        buffer.update(repeating: 0, count: Self.taps - 1)
+        points[0] = 0
+        peaks[0] = 0
     }
 
-    func free() { buffer.deallocate() }
+    func free() { buffer.deallocate(); points.deallocate(); peaks.deallocate(); phases.deallocate() }
 
     /// Writes to `out[i]` the peak bound of the sample `taps / 2` before `input[i]` (the
     /// highest point of the intervals on both sides of it), or 0 where it is certainly
-    /// below `level`.
+    /// below `level`. `out` has room for `input.count` rounded up to a multiple of 8.
     mutating func bounds(of input: UnsafeBufferPointer<Float>, level: Float, into out: UnsafeMutablePointer<Float>) {
-        let t = Self.taps, n = input.count
-        guard n > 0 else { return }
-        if capacity < n + t {
-            let grown = UnsafeMutablePointer<Float>.allocate(capacity: n + t)
-            grown.update(from: buffer, count: t - 1)
-            buffer.deallocate()
-            buffer = grown
-            capacity = n + t
-        }
-        (buffer + t - 1).update(from: input.baseAddress!, count: n)
-        let squaredLevel = level * level
-        var previous = previousPeak, last = lastPoint
-        for i in 0..<n {
-            let recent = UnsafeRawPointer(buffer + i).loadUnaligned(as: SIMD16<Float>.self)
-            // Far under the level (most samples of a prompt) the interpolation is skipped:
-            // by Cauchy-Schwarz no interpolated point exceeds the window's energy times
-            // the largest phase's, square-rooted.
-            if total(recent * recent) * reach < squaredLevel {
-                last = 0
-                previous = 0
-                out[i] = 0
-                continue
-            }
-            // Five points across the interval (its two samples and three between) and the
-            // last point before it; a parabola through the highest and its neighbours
-            // finds the peak between the points, so a 4x detector reads within 0.1 dB.
-            let p3 = total(recent * phase3)
-            let a0 = abs(last), a1 = abs(recent[t / 2 - 1]), a2 = abs(total(recent * phase1))
-            let a3 = abs(total(recent * phase2)), a4 = abs(p3), a5 = abs(recent[t / 2])
-            last = p3
-            // The highest of a1...a4 and its neighbours.
-            var (below, top, above) = (a0, a1, a2)
-            if a2 > top { (below, top, above) = (a1, a2, a3) }
-            if a3 > top { (below, top, above) = (a2, a3, a4) }
-            if a4 > top { (below, top, above) = (a3, a4, a5) }
-            var peak = top
-            let curvature = below - 2 * top + above
-            if top >= below, top >= above, curvature < 0 {   // a top: the vertex lies within half a point
-                let offset = 0.5 * (below - above) / curvature
-                peak = max(peak, top - 0.25 * (below - above) * offset)
-            }
-            // A sample bounds the intervals on both sides of it.
-            out[i] = max(peak, previous)
-            previous = peak
-        }
-        previousPeak = previous
-        lastPoint = last
-        buffer.update(from: buffer + n, count: t - 1)
+        bounds(of: input, level: level, into: out, kernels: kernels)
     }
 
-    /// One phase of a 4x interpolator: the value a quarter, half or three quarters of the
-    /// way from the middle sample of the history to the next, by a Kaiser-windowed sinc
-    /// (beta 5: flat within 0.1 dB to 0.45 of the rate, where the resampler's passband ends).
-    private static func interpolatingPhase(_ k: Int) -> SIMD16<Float> {
-        let half = Double(taps / 2), beta = 5.0
-        var h = [Double](repeating: 0, count: taps)
-        for i in 0..<taps {
-            let u = Double(i) - (half - 1) - Double(k) / 4   // distance from the interpolated instant
-            let sinc = sin(Double.pi * u) / (Double.pi * u)
-            let r = u / half
-            h[i] = abs(r) >= 1 ? 0 : sinc * besselI0(beta * (1 - r * r).squareRoot()) / besselI0(beta)
-        }
-        let sum = h.reduce(0, +)
-        var v = SIMD16<Float>()
-        for i in 0..<taps { v[i] = Float(h[i] / sum) }
-        return v
+    /// The same with another build of the kernels (to compare builds).
+    mutating func bounds(of input: UnsafeBufferPointer<Float>, level: Float, into out: UnsafeMutablePointer<Float>,
+                         kernels: LimiterKernelSet) {
+        let t = Self.taps, n = input.count
+        guard n > 0 else { return }
+        if capacity < n { grow(to: n) }
+        (buffer + t - 1).update(from: input.baseAddress!, count: n)
+        kernels.peakBounds(buffer, n, t, phases, reach, level * level, points + 1, peaks + 1, out)
+        points[0] = points[n]
+        peaks[0] = peaks[n]
+        buffer.update(from: buffer + n, count: t - 1)
     }
 }
 
-/// The sum of a vector's lanes, by halves (the generic reduction goes lane by lane).
-@inline(__always) private func total(_ v: SIMD16<Float>) -> Float {
-    let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
-    return c[0] + c[1]
+/// One phase of a 4x interpolator: the value a quarter, half or three quarters of the
+    /// way from the middle sample of the history to the next, by a Kaiser-windowed sinc
+    /// (beta 5: flat within 0.1 dB to 0.45 of the rate, where the resampler's passband ends).
+private func interpolatingPhase(_ k: Int) -> SIMD16<Float> {
+    let taps = PeakInterpolator.taps
+    let half = Double(taps / 2), beta = 5.0
+    var h = [Double](repeating: 0, count: taps)
+    for i in 0..<taps {
+        let u = Double(i) - (half - 1) - Double(k) / 4   // distance from the interpolated instant
+        let sinc = sin(Double.pi * u) / (Double.pi * u)
+        let r = u / half
+        h[i] = abs(r) >= 1 ? 0 : sinc * besselI0(beta * (1 - r * r).squareRoot()) / besselI0(beta)
+    }
+    let sum = h.reduce(0, +)
+    var v = SIMD16<Float>()
+    for i in 0..<taps { v[i] = Float(h[i] / sum) }
+    return v
 }

@@ -276,14 +276,17 @@ public enum Converter {
         let loudness = options.measureLoudness ? LoudnessMeter(channels: 1) : nil
         let limit = options.limiterCeiling.map { TruePeakLimiter.Settings(ceiling: $0) }
         let normalizer = options.normalize.map { LoudnessNormalizer(target: $0, limiter: limit, ceiling: ConversionOptions.defaultLimit) }
-        let limiter = limit.map { TruePeakLimiter($0) }
+        // A normalizer runs the limiter itself (its last trial pass makes the output).
+        let limiter = normalizer == nil ? limit.map { TruePeakLimiter($0) } : nil
         let trimmer = options.trim.map { SilenceTrimmer(pad: $0) }
-        // Cut first, then take the noise out; then the stages that measure the whole prompt; then the
-        // limiter after the gain; fades and the lead-in last, on what will be heard.
-        var atOutputRate: [AudioStage] = []
+        // The high-pass first, so what follows never sees rumble; then the cut; then take the
+        // noise out; then the stages that measure the whole prompt (the normalizer first, so
+        // its replay is the input its trials saw, sample for sample); then a limiter after a
+        // fixed gain; fades and the lead-in last, on what will be heard.
+        var atOutputRate: [AudioStage] = options.highpass.map { [HighPassFilter(corner: $0)] } ?? []
         if options.start != nil || options.duration != nil { atOutputRate.append(Excerpt(start: options.start ?? 0, duration: options.duration)) }
         if let d = options.denoise { atOutputRate.append(Denoiser(suppression: d)) }
-        atOutputRate += [trimmer as AudioStage?, normalizer, limiter].compactMap { $0 }
+        atOutputRate += [normalizer as AudioStage?, trimmer, limiter].compactMap { $0 }
         if let f = options.effectiveFade { atOutputRate.append(Fade(in: f, out: f)) }
         if let l = options.leadIn, l > 0 { atOutputRate.append(LeadIn(seconds: l)) }
         let plan = Planner.conversion(source: source, writers: writers, options: options, meters: loudness.map { [$0] } ?? [],

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import DSP
 
 @Suite("high-pass filter (rumble and DC)")
@@ -32,5 +33,19 @@ struct HighPassFilterTests {
         let y = Signal.run(filter, [Float](repeating: 0.5, count: 8000))
         #expect(y.count == 8000)
         #expect(y.suffix(4000).allSatisfy { abs($0) < 1e-4 })
+    }
+
+    @Test("the output does not depend on how the input is cut into blocks (samples go in pairs from the stream's start), and has as many samples")
+    func blockIndependent() throws {
+        var g = SeededGenerator(seed: 41)
+        let x = (0..<20001).map { _ in Float.random(in: -0.5...0.5, using: &g) }
+        func run(_ block: Int) throws -> [Float] {
+            let filter = HighPassFilter(corner: 100)
+            _ = try filter.start(StageFormat(rate: 8000, channels: 1))
+            return Signal.run(filter, x, block: block)
+        }
+        let whole = try run(x.count)
+        #expect(whole.count == x.count)
+        for block in [1, 2, 7, 1001, 4096] { #expect(try run(block) == whole, "blocks of \(block)") }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import DSP
+import CPUFeatures
 
 /// THD+N of a tone: what is left after the fitted fundamental is taken out, against the fundamental.
 private func distortion(_ x: [Float], frequency: Double, rate: Int, from start: Int) -> (thdn: Double, amplitude: Double) {
@@ -143,5 +144,56 @@ struct TruePeakLimiterTests {
             #expect(abs(measured - reference) < 0.1, "\(name) at \(rate) Hz: \(measured) vs \(reference) dBTP")
             print("TruePeakMeter, \(name) at \(rate) Hz: \(measured) dBTP, reference \(reference)")
         }
+    }
+
+    @Test("the limiter's kernels give the same bits in their baseline and AVX2 builds")
+    func kernelBuilds() throws {
+        guard SIMDLevel.host >= .avx2 else { return }   // nothing to compare on this CPU
+        var g = SeededGenerator(seed: 43)
+        let n = 3001
+        // Band-limited bursts over quiet noise: some windows skipped, some interpolated.
+        var x = (0..<(n + 24)).map { _ in Float.random(in: -0.02...0.02, using: &g) }
+        for i in 0..<x.count where (i / 500) % 2 == 1 { x[i] += Float(0.9 * sin(2 * Double.pi * 0.21 * Double(i))) }
+        let sets = [LimiterKernelSet.forLevel(.baseline), LimiterKernelSet.forLevel(.avx2)]
+        var results: [[[Float]]] = []
+        for k in sets {
+            var detector = PeakInterpolator()
+            defer { detector.free() }
+            detector.reset()
+            var bounds = [Float](repeating: 0, count: n + 8)
+            x[0..<n].withUnsafeBufferPointer { b in bounds.withUnsafeMutableBufferPointer { detector.bounds(of: b, level: 0.5, into: $0.baseAddress!, kernels: k) } }
+            var needed = [Float](repeating: 1, count: 64 + n + 8), held = [Float](repeating: 0, count: n + 8)
+            var scratch = [Float](repeating: 0, count: 64 + n + 8), spare = scratch
+            var z = [Float](repeating: 0, count: 64 + n + 8), sums = [Float](repeating: 0, count: 64 + n + 8)
+            var out = [Float](repeating: 0, count: n + 8)
+            needed.withUnsafeMutableBufferPointer { np in
+                _ = k.neededGain(bounds, n, 0.5, np.baseAddress! + 64)
+                held.withUnsafeMutableBufferPointer { h in
+                    scratch.withUnsafeMutableBufferPointer { s in
+                        spare.withUnsafeMutableBufferPointer { sp in
+                            k.slidingMin(np.baseAddress! + 64, 39, n, s.baseAddress!, sp.baseAddress!, h.baseAddress!)
+                            z.withUnsafeMutableBufferPointer { zp in
+                                k.release(h.baseAddress!, n, 0.998, zp.baseAddress! + 64)
+                                sums.withUnsafeMutableBufferPointer { sm in
+                                    k.slidingSum(zp.baseAddress! + 64, 20, n, s.baseAddress!, sp.baseAddress!, sm.baseAddress! + 64)
+                                    x.withUnsafeBufferPointer { xp in
+                                        out.withUnsafeMutableBufferPointer { o in
+                                            _ = k.applyGain(xp.baseAddress!, sm.baseAddress! + 64, n, 1.0 / 400, o.baseAddress!)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            results.append([Array(bounds[0..<n]), Array(held[0..<n]), Array(z[64..<(64 + n)]), Array(sums[64..<(64 + n)]), Array(out[0..<n])])
+        }
+        for (i, name) in ["bounds", "held", "release", "sums", "output"].enumerated() {
+            let a = results[0][i], b = results[1][i]
+            #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(name): \(zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count) differ")
+        }
+        // Not all trivial: something was limited.
+        #expect(results[0][4].indices.contains { results[0][4][$0] != x[$0] })
     }
 }

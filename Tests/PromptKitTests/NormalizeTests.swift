@@ -13,11 +13,11 @@ func writeSLN(_ path: String, _ x: [Float]) throws {
 
 func measureLoudness(_ path: String) throws -> (lufs: Double?, truePeak: Double?) {
     let (x, rate) = try decodeMono(path)
-    let n = LoudnessNormalizer(target: -19)
-    _ = try n.start(StageFormat(rate: rate, channels: 1))
-    x.withUnsafeBufferPointer { n.measure($0) }
-    n.finishMeasuring()
-    return (n.result?.measured, n.result?.truePeak)
+    let meter = LoudnessMeter(channels: 1)
+    _ = try meter.start(StageFormat(rate: rate, channels: 1))
+    var sink: [Float] = []
+    x.withUnsafeBufferPointer { meter.process($0, into: &sink) }
+    return (meter.integratedLoudness, meter.truePeak)
 }
 
 @Suite("--normalize: a loudness target, never above -1 dBTP")
@@ -119,6 +119,47 @@ struct NormalizeTests {
         let installed = FileTree.list(sounds.path).filter { $0.hasSuffix(".sln") }
         #expect(installed.count == 1)
         for f in installed { #expect(abs((try measureLoudness(sounds.path + "/" + f).lufs ?? 0) - -23) <= 0.5) }
+    }
+}
+
+@Suite("the normalizer's limiter: the last trial pass is the output")
+struct NormalizerLimiterTests {
+    @Test("a prompt the limiter must hold: the normalizer's output is, bit for bit, its gain then the limiter run afresh, and it reports the limiting")
+    func lastTrialIsTheOutput() throws {
+        let (x, rate) = try decodeMono(fixture("stock/en-5.wav"))
+        let settings = TruePeakLimiter.Settings(ceiling: -1)
+        let normalizer = LoudnessNormalizer(target: -14, limiter: settings)
+        _ = try normalizer.start(StageFormat(rate: rate, channels: 1))
+        func blocks(_ body: (UnsafeBufferPointer<Float>) -> Void) {
+            for start in stride(from: 0, to: x.count, by: 1000) { x[start..<min(x.count, start + 1000)].withUnsafeBufferPointer(body) }
+        }
+        blocks { normalizer.measure($0) }
+        normalizer.finishMeasuring()
+        while normalizer.wantsAnotherPass {
+            blocks { normalizer.measure($0) }
+            normalizer.finishMeasuring()
+        }
+        var out: [Float] = []
+        blocks { normalizer.process($0, into: &out) }
+        normalizer.drain(into: &out)
+        let result = try #require(normalizer.result)
+        #expect(result.trials >= 1 && result.cappedBy == 0, "the limiter had work, and reached the target: \(result)")
+        // The same gain and a new limiter, run as one stage after the other.
+        let g = Float(pow(10, result.gain / 20))
+        let limiter = TruePeakLimiter(settings)
+        _ = try limiter.start(StageFormat(rate: rate, channels: 1))
+        var reference: [Float] = []
+        let gained = x.map { $0 * g }
+        for start in stride(from: 0, to: gained.count, by: 777) {
+            gained[start..<min(gained.count, start + 777)].withUnsafeBufferPointer { limiter.process($0, into: &reference) }
+        }
+        limiter.drain(into: &reference)
+        #expect(out.count == x.count)
+        #expect(out == reference)
+        guard case .limited(let activity)? = normalizer.report else { Issue.record("no limiter report"); return }
+        #expect(activity == limiter.activity && activity.limitedFrames > 0, "\(activity)")
+        let after = try #require(result.loudnessAfter)
+        #expect(abs(after - -14) <= 0.05, "\(after) LUFS")
     }
 }
 

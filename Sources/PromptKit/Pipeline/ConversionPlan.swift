@@ -66,9 +66,11 @@ enum Planner {
         measuring + [ChannelMixer(channels: channels, mode: channel.map { .pick($0 - 1) } ?? .mean), NonFiniteGuard(channels: 1)] + filters
     }
 
-    /// The filters the options ask for, in the order they run (after mixing to mono).
+    /// The filters the options ask for at the input rate (after mixing to mono). The
+    /// high-pass is not among them: it runs at the output rate (see ``Converter``), where a
+    /// 44.1 kHz recording has 5.5 times fewer samples to filter.
     static func filters(_ options: ConversionOptions) -> [AudioStage] {
-        (options.highpass.map { [HighPassFilter(corner: $0)] } ?? []) + (options.gainDB.map { [Gain(decibels: $0)] } ?? [])
+        options.gainDB.map { [Gain(decibels: $0)] } ?? []
     }
 
     /// One branch per distinct rate, in ascending order; each counts the samples beyond

@@ -87,7 +87,7 @@ enum PlanExecutor {
             // side see the same input.
             let measuring = replay.prefix { $0 is MeasuringStage }.map { $0 as! MeasuringStage }
             precondition(!replay.dropFirst(measuring.count).contains { $0 is MeasuringStage }, "measuring stages must come together")
-            let spool = try Spool()
+            let spool = try SampleSpool()
             while let (block, n) = try producer.next() {
                 inputFrames += n
                 try block.withUnsafeBufferPointer { b in
@@ -128,66 +128,5 @@ enum PlanExecutor {
             try emit(branch, i)
         }
         return Result(inputFrames: inputFrames, branchFrames: branchFrames)
-    }
-}
-
-/// Mono float samples spooled to an unnamed temporary file: it is unlinked as soon as it
-/// is created, so nothing is left behind however the process ends.
-final class Spool {
-    private let fd: Int32
-    private var pending: [Float] = []
-    private(set) var count = 0
-
-    init() throws {
-        let dir = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array("\(dir)/.promptc-spool-XXXXXX".utf8CString)
-        let d = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard d >= 0 else { throw ConversionError.failed("\(dir): cannot create a spool file: \(String(cString: strerror(errno)))") }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        fd = d
-    }
-
-    deinit { close(fd) }
-
-    func write(_ samples: UnsafeBufferPointer<Float>) throws {
-        pending.append(contentsOf: samples)
-        count += samples.count
-        if pending.count >= 1 << 16 { try flush() }
-    }
-
-    private func flush() throws {
-        try pending.withUnsafeBytes { b in
-            var off = 0
-            while off < b.count {
-                let n = Glibc.write(fd, b.baseAddress! + off, b.count - off)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw ConversionError.failed("spool file: write failed: \(String(cString: strerror(errno)))") }
-                off += n
-            }
-        }
-        pending.removeAll(keepingCapacity: true)
-    }
-
-    /// Hands every spooled sample back, in blocks.
-    func replay(blockFrames: Int, _ body: (UnsafeBufferPointer<Float>) throws -> Void) throws {
-        try flush()
-        guard lseek(fd, 0, SEEK_SET) == 0 else { throw ConversionError.failed("spool file: cannot rewind") }
-        var block = [Float](repeating: 0, count: blockFrames)
-        var left = count
-        while left > 0 {
-            let want = min(left, blockFrames)
-            let got = try block.withUnsafeMutableBytes { b -> Int in
-                var off = 0
-                while off < want * 4 {
-                    let n = Glibc.read(fd, b.baseAddress! + off, want * 4 - off)
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw ConversionError.failed("spool file: read failed") }
-                    off += n
-                }
-                return off / 4
-            }
-            try block.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<got])) }
-            left -= got
-        }
     }
 }
