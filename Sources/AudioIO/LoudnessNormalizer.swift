@@ -18,7 +18,7 @@ import DSP
 /// true peak stays at or under `ceiling`: normalization never clips. Runs where the plan
 /// measures, at the highest output rate, so a narrowband prompt is measured as Asterisk's
 /// own 8 kHz prompts are.
-public final class LoudnessNormalizer: MeasuringStage {
+public final class LoudnessNormalizer: OutputKeepingStage {
     public let inputChannels = 1
     public let outputChannels = 1
     /// The level asked for: integrated loudness (LUFS) or P.56 active speech level (dBov).
@@ -143,7 +143,11 @@ public final class LoudnessNormalizer: MeasuringStage {
             return
         }
         highestGain = ceiling - peakDB + Self.deepestLimiting
-        beginTrial(gain: min(wanted, highestGain))
+        // The first trial takes no account of what the limiter will take: when it must
+        // take more than 1 dB off the peaks, the prompt is rarely on target after it, and
+        // its output is not worth keeping (if it is, the output is made again).
+        let first = min(wanted, highestGain)
+        beginTrial(gain: first, keepingOutput: peakDB + first - ceiling <= 1)
     }
 
     /// The measure the target is in, of what the pass saw: LUFS or dBov.
@@ -156,15 +160,19 @@ public final class LoudnessNormalizer: MeasuringStage {
         }
     }
 
-    /// Sets up a pass that runs `gain` and the limiter over the prompt and measures the result.
-    private func beginTrial(gain: Double) {
+    /// Sets up a pass that runs `gain` and the limiter over the prompt and measures the
+    /// result, and keeps what it makes in a spool file when `keepingOutput`.
+    private func beginTrial(gain: Double, keepingOutput: Bool = true) {
         self.gain = gain
         linearGain = Float(pow(10, gain / 20))
         meter = IntegratedLoudnessMeter(rate: format.rate)
         simulation = TruePeakLimiter(limiter!)
         do {
-            if trialOutput == nil { trialOutput = try SampleSpool() } else { try trialOutput!.clear() }
-            keepsTrialOutput = true
+            keepsTrialOutput = false
+            if keepingOutput {
+                if trialOutput == nil { trialOutput = try SampleSpool() } else { try trialOutput!.clear() }
+                keepsTrialOutput = true
+            }
         } catch {
             keepsTrialOutput = false
         }
@@ -230,6 +238,13 @@ public final class LoudnessNormalizer: MeasuringStage {
         gained.removeAll(keepingCapacity: true)
         applyGain(input, into: &gained)
         gained.withUnsafeBufferPointer { limiter.process($0, into: &output) }
+    }
+
+    public func replayOutput(blockFrames: Int, _ body: (UnsafeBufferPointer<Float>) throws -> Void) throws -> Bool {
+        guard keepsTrialOutput, let spool = trialOutput else { return false }
+        try spool.replay(blockFrames: blockFrames, body)
+        keepsTrialOutput = false
+        return true
     }
 
     private func applyGain(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {

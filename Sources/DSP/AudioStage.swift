@@ -75,6 +75,15 @@ extension MeasuringStage {
     public var wantsAnotherPass: Bool { false }
 }
 
+/// A measuring stage whose last pass already made its whole output (a normalizer whose
+/// last trial ran the gain and the limiter): the executor takes that output instead of
+/// replaying the input through `process`.
+public protocol OutputKeepingStage: MeasuringStage {
+    /// Hands the kept output back in blocks of at most `blockFrames` and returns true;
+    /// returns false, handing nothing, when no output was kept (then `process` runs).
+    func replayOutput(blockFrames: Int, _ body: (UnsafeBufferPointer<Float>) throws -> Void) throws -> Bool
+}
+
 /// Errors a stage raises when it starts.
 public struct StageError: Error, CustomStringConvertible, Equatable {
     public let description: String

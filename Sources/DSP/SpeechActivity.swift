@@ -44,10 +44,21 @@ public struct SpeechActivity: Sendable {
         block = max(1, rate / 1000)
     }
 
-    private static func bin(_ meanSquare: Double) -> Int {
-        guard meanSquare > 0 else { return 0 }
-        let dB = 10 * log10(meanSquare)
-        return min(bins - 1, max(0, Int(((dB - lowest) / step).rounded(.down))))
+    /// The mean square where each bin begins (bin 0 also takes everything below).
+    private static let boundaries: [Double] = (0..<bins).map { pow(10, (lowest + Double($0) * step) / 10) }
+    /// The bin of the last block: the next is usually in it or next to it.
+    private var recentBin = 0
+
+    /// The bin of a mean square: found by stepping from the last block's bin, since a
+    /// logarithm for every millisecond cost more than the rest of the measure.
+    private mutating func bin(_ meanSquare: Double) -> Int {
+        Self.boundaries.withUnsafeBufferPointer { b in
+            var i = recentBin
+            while i > 0 && meanSquare < b[i] { i -= 1 }
+            while i + 1 < b.count && meanSquare >= b[i + 1] { i += 1 }
+            recentBin = i
+            return i
+        }
     }
 
     public mutating func add(_ input: UnsafeBufferPointer<Float>) {
@@ -66,13 +77,13 @@ public struct SpeechActivity: Sendable {
     }
 
     private mutating func endBlock() {
-        let b = Self.bin(blockSum / Double(block))
+        let b = bin(blockSum / Double(block))
         if first[b] < 0 { first[b] = blocks }
         last[b] = blocks
         longSum += blockSum
         inLong += 1
         if inLong == 10 {
-            histogram[Self.bin(longSum / Double(10 * block))] += 1
+            histogram[bin(longSum / Double(10 * block))] += 1
             longSum = 0; inLong = 0
         }
         blockSum = 0; inBlock = 0
@@ -95,7 +106,7 @@ public struct SpeechActivity: Sendable {
     public var result: Result {
         var s = self
         if s.inBlock > 0 { s.blockSum *= Double(s.block) / Double(s.inBlock); s.endBlock() }
-        if s.inLong > 0, s.histogram.reduce(0, +) == 0 { s.histogram[Self.bin(s.longSum / Double(s.inLong * s.block))] += 1 }
+        if s.inLong > 0, s.histogram.reduce(0, +) == 0 { s.histogram[s.bin(s.longSum / Double(s.inLong * s.block))] += 1 }
         let floor = s.percentile(0.1) ?? Self.lowest, loud = s.percentile(0.95) ?? Self.lowest
         let threshold = max(min(max(floor + 9, loud - 50), loud - 15), -100)   // under -100 dBFS is silence, whatever else
         let t = min(Self.bins - 1, Int(((threshold - Self.lowest) / Self.step).rounded(.up)))

@@ -101,13 +101,24 @@ enum PlanExecutor {
                 try spool.replay(blockFrames: options.blockFrames) { b in again.forEach { $0.measure(b) } }
                 again.forEach { $0.finishMeasuring() }
             }
-            let rest = StageChain(replay)
+            // The rest of the plan on the replay; or, when the first stage kept the output
+            // of its last pass, on that.
+            var rest = StageChain(replay)
             var mid: [Float] = []
-            try spool.replay(blockFrames: options.blockFrames) { b in
+            func pass(_ b: UnsafeBufferPointer<Float>) throws {
                 mid.removeAll(keepingCapacity: true)
                 rest.process(b, into: &mid)
                 frontFrames += mid.count
                 try feed(mid)
+            }
+            if let keeper = replay.first as? OutputKeepingStage {
+                rest = StageChain(Array(replay.dropFirst()))
+                if try !keeper.replayOutput(blockFrames: options.blockFrames, pass) {
+                    rest = StageChain(replay)
+                    try spool.replay(blockFrames: options.blockFrames, pass)
+                }
+            } else {
+                try spool.replay(blockFrames: options.blockFrames, pass)
             }
             mid.removeAll(keepingCapacity: true)
             rest.drain(into: &mid)
