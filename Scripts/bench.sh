@@ -161,11 +161,13 @@ fi
 batch_time() { # prints wall seconds of one command
   local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l
 }
-median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+median3() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }   # the median of an odd count
 ffloop() { for f in "$batchdir"/*.mp3; do ffmpeg -y -loglevel error -i "$f" -acodec pcm_alaw -f alaw -ac 1 -ar 8000 -vn "$out/ff/$(basename "${f%.mp3}").alaw"; done; }
 mkdir -p "$out/ff"
-j2=(); j1=(); ff=(); inc=(); tel=(); den=()
-for r in 1 2 3; do
+j2=(); j1=(); ff=(); inc=(); tel=(); den=(); telr=(); denr=()
+# Rounds: BATCH_ROUNDS (odd; default 5). The conditioning rows are also given as the median
+# of each round's ratio to that round's untreated batch, which the machine's drift affects less.
+for r in $(seq "${BATCH_ROUNDS:-5}"); do
   rm -rf "$out/b2" "$out/b1" "$out/bt" "$out/bd"
   j2+=("$(batch_time "$bin" batch "$batchdir" -o "$out/b2" -j 2 -q)")
   tel+=("$(batch_time "$bin" batch "$batchdir" -o "$out/bt" -j 2 -q --telephony)")
@@ -173,17 +175,20 @@ for r in 1 2 3; do
   inc+=("$(batch_time "$bin" batch "$batchdir" -o "$out/b2" -j 2 -q)")
   j1+=("$(batch_time "$bin" batch "$batchdir" -o "$out/b1" -j 1 -q)")
   ff+=("$(batch_time ffloop)")
+  telr+=("$(echo "${tel[-1]} / ${j2[-1]}" | bc -l)"); denr+=("$(echo "${den[-1]} / ${j2[-1]}" | bc -l)")
 done
 J2=$(median3 "${j2[@]}"); J1=$(median3 "${j1[@]}"); FF=$(median3 "${ff[@]}"); INC=$(median3 "${inc[@]}")
 TEL=$(median3 "${tel[@]}"); DEN=$(median3 "${den[@]}")
 echo
-echo "## Batch: 50 speech MP3s of 20-60 s to .alaw (median of 3 runs)"
+echo "## Batch: 50 speech MP3s of 20-60 s to .alaw (median of ${#j2[@]} runs)"
 printf '  %-34s %8.3f s\n' "promptc batch -j 2" "$J2"
 printf '  %-34s %8.3f s   -j 2 is %5.2fx faster than -j 1\n' "promptc batch -j 1" "$J1" "$(echo "$J1 / $J2" | bc -l)"
 printf '  %-34s %8.3f s   promptc -j 2 is %5.2fx faster\n' "shell loop of the ffmpeg command" "$FF" "$(echo "$FF / $J2" | bc -l)"
 printf '  %-34s %8.3f s   %4.1f%% of the first run\n' "second run, nothing changed" "$INC" "$(echo "100 * $INC / $J2" | bc -l)"
-printf '  %-34s %8.3f s   %5.2fx the untreated batch (goal: 1.3x at most)\n' "promptc batch -j 2 --telephony" "$TEL" "$(echo "$TEL / $J2" | bc -l)"
-printf '  %-34s %8.3f s   %5.2fx the untreated batch\n' "  ... --telephony --denoise" "$DEN" "$(echo "$DEN / $J2" | bc -l)"
+printf '  %-34s %8.3f s   %5.2fx the untreated batch (goal: 1.3x at most; median of the rounds: %5.2fx)\n' \
+  "promptc batch -j 2 --telephony" "$TEL" "$(echo "$TEL / $J2" | bc -l)" "$(median3 "${telr[@]}")"
+printf '  %-34s %8.3f s   %5.2fx the untreated batch (median of the rounds: %5.2fx)\n' \
+  "  ... --telephony --denoise" "$DEN" "$(echo "$DEN / $J2" | bc -l)" "$(median3 "${denr[@]}")"
 
 # Debian's stock English prompts (asterisk-core-sounds-en-wav): the whole .wav tree to the
 # formats ffmpeg can also make, in one batch, against one ffmpeg command per prompt with the

@@ -81,11 +81,12 @@ public final class HighPassFilter: AudioStage {
             // written in terms of the two before the step (y[n+1] = B[n+1] - a1 B[n] +
             // (a1^2 - a2) y[n-1] + a1 a2 y[n-2]), so both wait on the same multiply and add.
             while i + 1 < n {
+                // A high-pass section's numerator is b0 (1, -2, 1).
                 let x0 = Double(input[i]), x1 = Double(input[i + 1])
-                let b0 = s0.b0 * x0 + s0.b1 * v1 + s0.b2 * v2, b1 = s0.b0 * x1 + s0.b1 * x0 + s0.b2 * v1
+                let b0 = s0.b0 * ((x0 + v2) - 2 * v1), b1 = s0.b0 * ((x1 + v1) - 2 * x0)
                 let y0 = (b0 - s0.a2 * y2) - s0.a1 * y1
                 let yy = ((b1 - s0.a1 * b0) + p0.1 * y2) + p0.0 * y1
-                let c0 = s1.b0 * y0 + s1.b1 * y1 + s1.b2 * y2, c1 = s1.b0 * yy + s1.b1 * y0 + s1.b2 * y1
+                let c0 = s1.b0 * ((y0 + y2) - 2 * y1), c1 = s1.b0 * ((yy + y1) - 2 * y0)
                 let w0 = (c0 - s1.a2 * w2) - s1.a1 * w1
                 let ww = ((c1 - s1.a1 * c0) + p1.1 * w2) + p1.0 * w1
                 (v2, v1, y2, y1, w2, w1) = (x0, x1, y0, yy, w0, ww)
@@ -95,8 +96,8 @@ public final class HighPassFilter: AudioStage {
             }
             if i < n {   // the stream's last sample, alone
                 let v = Double(input[i])
-                let y = (s0.b0 * v + s0.b1 * v1 + s0.b2 * v2 - s0.a2 * y2) - s0.a1 * y1
-                let w = (s1.b0 * y + s1.b1 * y1 + s1.b2 * y2 - s1.a2 * w2) - s1.a1 * w1
+                let y = (s0.b0 * ((v + v2) - 2 * v1) - s0.a2 * y2) - s0.a1 * y1
+                let w = (s1.b0 * ((y + y2) - 2 * y1) - s1.a2 * w2) - s1.a1 * w1
                 (v2, v1, y2, y1, w2, w1) = (v1, v, y1, y, w1, w)
                 o[i] = Float(w)
             }

@@ -29,6 +29,9 @@ public struct SpeechActivity: Sendable {
 
     private static let lowest = -120.0, step = 0.5
     private static let bins = Int(-lowest / step) + 1
+    static var lowestLevel: Double { lowest }
+    static var binStep: Double { step }
+    static var binCount: Int { bins }
 
     private let block: Int
     private var blockSum = 0.0, inBlock = 0, blocks = 0
@@ -44,21 +47,18 @@ public struct SpeechActivity: Sendable {
         block = max(1, rate / 1000)
     }
 
-    /// The mean square where each bin begins (bin 0 also takes everything below).
-    private static let boundaries: [Double] = (0..<bins).map { pow(10, (lowest + Double($0) * step) / 10) }
-    /// The bin of the last block: the next is usually in it or next to it.
-    private var recentBin = 0
-
-    /// The bin of a mean square: found by stepping from the last block's bin, since a
-    /// logarithm for every millisecond cost more than the rest of the measure.
-    private mutating func bin(_ meanSquare: Double) -> Int {
-        Self.boundaries.withUnsafeBufferPointer { b in
-            var i = recentBin
-            while i > 0 && meanSquare < b[i] { i -= 1 }
-            while i + 1 < b.count && meanSquare >= b[i + 1] { i += 1 }
-            recentBin = i
-            return i
-        }
+    /// The bin of a mean square, as `floor((10 log10(ms) - lowest) / step)`: first from its
+    /// binary exponent and a straight line through the mantissa's logarithm (within one
+    /// bin), then settled against the bins' edges; a logarithm for every millisecond cost
+    /// more than the rest of the measure.
+    private static func bin(_ meanSquare: Double) -> Int {
+        guard meanSquare > 0 else { return 0 }
+        let edges = binEdges
+        let log2 = Double(meanSquare.exponent) + (meanSquare.significand - 1)
+        var i = min(bins - 1, max(0, Int((10 * 0.30102999566398120 / step * log2 - lowest / step).rounded(.down))))
+        while i > 0 && meanSquare < edges[i] { i -= 1 }
+        while i + 1 < bins && meanSquare >= edges[i + 1] { i += 1 }
+        return i
     }
 
     public mutating func add(_ input: UnsafeBufferPointer<Float>) {
@@ -77,13 +77,13 @@ public struct SpeechActivity: Sendable {
     }
 
     private mutating func endBlock() {
-        let b = bin(blockSum / Double(block))
+        let b = Self.bin(blockSum / Double(block))
         if first[b] < 0 { first[b] = blocks }
         last[b] = blocks
         longSum += blockSum
         inLong += 1
         if inLong == 10 {
-            histogram[bin(longSum / Double(10 * block))] += 1
+            histogram[Self.bin(longSum / Double(10 * block))] += 1
             longSum = 0; inLong = 0
         }
         blockSum = 0; inBlock = 0
@@ -106,7 +106,7 @@ public struct SpeechActivity: Sendable {
     public var result: Result {
         var s = self
         if s.inBlock > 0 { s.blockSum *= Double(s.block) / Double(s.inBlock); s.endBlock() }
-        if s.inLong > 0, s.histogram.reduce(0, +) == 0 { s.histogram[s.bin(s.longSum / Double(s.inLong * s.block))] += 1 }
+        if s.inLong > 0, s.histogram.reduce(0, +) == 0 { s.histogram[Self.bin(s.longSum / Double(s.inLong * s.block))] += 1 }
         let floor = s.percentile(0.1) ?? Self.lowest, loud = s.percentile(0.95) ?? Self.lowest
         let threshold = max(min(max(floor + 9, loud - 50), loud - 15), -100)   // under -100 dBFS is silence, whatever else
         let t = min(Self.bins - 1, Int(((threshold - Self.lowest) / Self.step).rounded(.up)))
@@ -119,3 +119,11 @@ public struct SpeechActivity: Sendable {
                       noiseFloor: floor, soundLevel: loud, threshold: threshold, samples: samples)
     }
 }
+
+/// Where each of SpeechActivity's level bins begins, as a mean square (bin 0 also takes
+/// everything below): `10^((lowest + i * step) / 10)`. Written once, then only read.
+nonisolated(unsafe) private let binEdges: UnsafeMutablePointer<Double> = {
+    let p = UnsafeMutablePointer<Double>.allocate(capacity: SpeechActivity.binCount)
+    for i in 0..<SpeechActivity.binCount { p[i] = pow(10, (SpeechActivity.lowestLevel + Double(i) * SpeechActivity.binStep) / 10) }
+    return p
+}()
