@@ -95,10 +95,8 @@ public final class LoudnessNormalizer: OutputKeepingStage {
         }
         // A trial pass: the gain, then the limiter, as the plan will run them.
         scratch.removeAll(keepingCapacity: true)
-        let g = linearGain
         gained.removeAll(keepingCapacity: true)
-        gained.append(contentsOf: repeatElement(0, count: input.count))
-        gained.withUnsafeMutableBufferPointer { out in for i in 0..<input.count { out[i] = input[i] * g } }
+        applyGain(input, into: &gained)
         gained.withUnsafeBufferPointer { limiter.process($0, into: &scratch) }
         scratch.withUnsafeBufferPointer { meter.add($0); speech?.add($0); keep($0) }
     }
