@@ -33,24 +33,15 @@ public final class ByteSource {
     /// however it ends. Memory stays one buffer; the disk holds the file's size.
     public func spooled() throws -> ByteSource {
         if isSeekable { return self }
-        let dir = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array("\(dir)/.promptc-spool-XXXXXX".utf8CString)
-        let d = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard d >= 0 else { throw AudioIOError(.unreadable, path, "cannot spool it to \(dir): \(String(cString: strerror(errno)))") }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        let file = unnamedTemporaryFile(), d = file.fd
+        guard d >= 0 else { throw AudioIOError(.unreadable, path, "cannot spool it to \(file.folder): \(file.failure)") }
         guard seek(0, whence: SEEK_SET) == 0 else {
             close(d)
             throw AudioIOError(.unreadable, path, "cannot spool it: the start of the stream is gone")
         }
         do {
             try forEachChunk { chunk in
-                var off = 0
-                while off < chunk.count {
-                    let n = Glibc.write(d, chunk.baseAddress! + off, chunk.count - off)
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw AudioIOError(.unreadable, path, "cannot spool it: \(String(cString: strerror(errno)))") }
-                    off += n
-                }
+                if let failure = writeAll(d, chunk) { throw AudioIOError(.unreadable, path, "cannot spool it: \(failure)") }
             }
         } catch {
             close(d)

@@ -16,12 +16,9 @@ public final class SampleSpool {
 
     /// Creates the file in `$TMPDIR` (or /tmp).
     public init() throws {
-        let dir = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array("\(dir)/.promptc-spool-XXXXXX".utf8CString)
-        let d = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard d >= 0 else { throw AudioIOError(.writeFailed, dir, "cannot create a spool file: \(String(cString: strerror(errno)))") }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        fd = d
+        let file = unnamedTemporaryFile()
+        guard file.fd >= 0 else { throw AudioIOError(.writeFailed, file.folder, "cannot create a spool file: \(file.failure)") }
+        fd = file.fd
     }
 
     deinit { close(fd) }
@@ -45,13 +42,7 @@ public final class SampleSpool {
 
     private func flush() throws {
         try pending.withUnsafeBytes { b in
-            var off = 0
-            while off < b.count {
-                let n = Glibc.write(fd, b.baseAddress! + off, b.count - off)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw AudioIOError(.writeFailed, "spool file", "write failed: \(String(cString: strerror(errno)))") }
-                off += n
-            }
+            if let failure = writeAll(fd, b) { throw AudioIOError(.writeFailed, "spool file", "write failed: \(failure)") }
         }
         pending.removeAll(keepingCapacity: true)
     }
@@ -95,4 +86,28 @@ public final class SampleSpool {
             try block.withUnsafeBufferPointer { try body($0) }
         }
     }
+}
+
+/// A new file in `$TMPDIR` (or /tmp), unlinked as soon as it is created, so it disappears
+/// with its last descriptor however the process ends. `fd` is -1 on a failure, with the
+/// folder and the reason.
+func unnamedTemporaryFile() -> (fd: Int32, folder: String, failure: String) {
+    let dir = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    var template = Array("\(dir)/.promptc-spool-XXXXXX".utf8CString)
+    let d = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard d >= 0 else { return (-1, dir, String(cString: strerror(errno))) }
+    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    return (d, dir, "")
+}
+
+/// Writes every byte, resuming after interruptions; nil when done, else the reason.
+func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> String? {
+    var off = 0
+    while off < bytes.count {
+        let n = Glibc.write(fd, bytes.baseAddress! + off, bytes.count - off)
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return String(cString: strerror(errno)) }
+        off += n
+    }
+    return nil
 }
