@@ -248,8 +248,11 @@ public final class LoudnessNormalizer: OutputKeepingStage {
     private func applyGain(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
         if linearGain == 1 { output.append(contentsOf: input); return }
         let g = linearGain, start = output.count
-        output.append(contentsOf: repeatElement(0, count: input.count))
-        output.withUnsafeMutableBufferPointer { out in for i in 0..<input.count { out[start + i] = input[i] * g } }
+        output.append(contentsOf: input)
+        output.withUnsafeMutableBufferPointer { out in
+            let o = out.baseAddress! + start
+            for i in 0..<input.count { o[i] *= g }
+        }
     }
 
     public func drain(into output: inout [Float]) {

@@ -24,7 +24,7 @@ public final class ChannelMixer: AudioStage {
         let frames = input.count / n
         if n == 1 { output.append(contentsOf: input); return }
         let start = output.count
-        output.append(contentsOf: repeatElement(0, count: frames))
+        output.appendZeros(frames)
         output.withUnsafeMutableBufferPointer { out in
             switch mode {
             case .pick(let c):

@@ -410,7 +410,7 @@ final class PolyphaseStage: CustomStringConvertible {
         let n = min(limit, draining ? available : available - available % blockOutputs)
         guard n > 0 else { return }
         let first = output.count
-        output.append(contentsOf: repeatElement(0, count: n))
+        output.appendZeros(n)
         buffer.withUnsafeBufferPointer { buf in
             table.withUnsafeBufferPointer { tab in
                 output.withUnsafeMutableBufferPointer { outBuf in

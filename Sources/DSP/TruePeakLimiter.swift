@@ -164,7 +164,7 @@ private final class Core {
         // The samples `delay` before this chunk's, with their gains.
         let delayed = signal - delay
         let start = output.count
-        output.append(contentsOf: repeatElement(0, count: n))
+        output.appendZeros(n)
         output.withUnsafeMutableBufferPointer { out in
             let o = out.baseAddress! + start
             if highest <= ceiling && idle {

@@ -24,9 +24,16 @@ public struct TruePeakMeter: @unchecked Sendable {
             boundsCapacity = input.count
         }
         detector.bounds(of: input, level: highest, into: bounds)
-        var top = highest
-        for i in 0..<input.count { top = max(top, bounds[i]) }
-        highest = top
+        // Eight lanes at a time (the bounds have room for a whole last vector).
+        var top = SIMD8<Float>(repeating: highest)
+        var i = 0
+        while i + 8 <= input.count {
+            top = lanewiseMax(top, UnsafeRawPointer(bounds + i).loadUnaligned(as: SIMD8<Float>.self))
+            i += 8
+        }
+        var h = top.max()
+        while i < input.count { h = max(h, bounds[i]); i += 1 }
+        highest = h
     }
 
     /// The highest true peak, linear (1 is full scale); the last samples are measured

@@ -65,4 +65,20 @@ struct IntegratedLoudnessTests {
         #expect(abs(ours - theirs) <= 0.01, "\(ours) vs libebur128 \(theirs) LUFS")
         print(String(format: "gating: %.4f LUFS, libebur128 %.4f", ours, theirs))
     }
+
+    @Test("a large DC offset under quiet speech (the K-weighting's high-pass has poles near the unit circle) agrees with libebur128 within 0.01 LU at 8, 48 and 192 kHz",
+          arguments: [8000, 48000, 192000])
+    func offset(rate: Int) throws {
+        var g = SeededGenerator(seed: 59)
+        let (speech, speechRate) = try decodeMono(fixture("speech/speech-8k-mono.wav"))
+        // The speech held at each 8 kHz sample's value (an 8 kHz signal at the higher rate),
+        // 26 dB down, riding on 0.3 of DC, with a little noise.
+        let hold = rate / speechRate
+        var x: [Float] = []
+        for v in speech { for _ in 0..<hold { x.append(0.3 + v * 0.05 + Float.random(in: -0.0005...0.0005, using: &g)) } }
+        let theirs = try #require(try Self.reference(x, rate: rate))
+        let ours = try #require(Self.measured(x, rate: rate, block: 4093))
+        #expect(abs(ours - theirs) <= 0.01, "\(rate) Hz: \(ours) vs libebur128 \(theirs) LUFS")
+        print(String(format: "DC offset at %d Hz: %.4f LUFS, libebur128 %.4f", rate, ours, theirs))
+    }
 }
