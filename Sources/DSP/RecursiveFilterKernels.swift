@@ -30,21 +30,26 @@ func blockRecursionKernel(_ x: UnsafePointer<Float>, count n: Int, matrices m: U
     let y = m, xs = m + 32, ss = m + 96, ts = m + 112
     var i = 0
     while i < n {
-        let a = SIMD4<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD4<Float>.self))
-        let b = SIMD4<Double>(UnsafeRawPointer(x + i + 4).loadUnaligned(as: SIMD4<Float>.self))
-        let x0 = SIMD4<Double>(repeating: a[0]), x1 = SIMD4<Double>(repeating: a[1])
-        let x2 = SIMD4<Double>(repeating: a[2]), x3 = SIMD4<Double>(repeating: a[3])
-        let x4 = SIMD4<Double>(repeating: b[0]), x5 = SIMD4<Double>(repeating: b[1])
-        let x6 = SIMD4<Double>(repeating: b[2]), x7 = SIMD4<Double>(repeating: b[3])
+        // The inputs' parts first: they do not wait on the state. Outputs 0...3 take
+        // inputs 0...3 only (their X is 0 beyond).
+        let v0 = SIMD4<Double>(repeating: Double(x[i]))
+        var drive = v0 * load4(ts), early = v0 * load4(xs), late = v0 * load4(xs + 4)
+        var j = 1
+        while j < 4 {
+            let v = SIMD4<Double>(repeating: Double(x[i &+ j]))
+            drive += v * load4(ts + 4 &* j)
+            early += v * load4(xs + 8 &* j)
+            late += v * load4(xs + (8 &* j &+ 4))
+            j &+= 1
+        }
+        while j < 8 {
+            let v = SIMD4<Double>(repeating: Double(x[i &+ j]))
+            drive += v * load4(ts + 4 &* j)
+            late += v * load4(xs + (8 &* j &+ 4))
+            j &+= 1
+        }
         let s0 = SIMD4<Double>(repeating: s[0]), s1 = SIMD4<Double>(repeating: s[1])
         let s2 = SIMD4<Double>(repeating: s[2]), s3 = SIMD4<Double>(repeating: s[3])
-        // The inputs' parts first: they do not wait on the state. Sums in pairs, so the
-        // chains stay short. Outputs 0...3 come before inputs 4...7 (their X is 0 there).
-        let drive = ((x0 * load4(ts) + x1 * load4(ts + 4)) + (x2 * load4(ts + 8) + x3 * load4(ts + 12)))
-            + ((x4 * load4(ts + 16) + x5 * load4(ts + 20)) + (x6 * load4(ts + 24) + x7 * load4(ts + 28)))
-        let early = (x0 * load4(xs) + x1 * load4(xs + 8)) + (x2 * load4(xs + 16) + x3 * load4(xs + 24))
-        let late = ((x0 * load4(xs + 4) + x1 * load4(xs + 12)) + (x2 * load4(xs + 20) + x3 * load4(xs + 28)))
-            + ((x4 * load4(xs + 36) + x5 * load4(xs + 44)) + (x6 * load4(xs + 52) + x7 * load4(xs + 60)))
         let y0 = ((s0 * load4(y) + s1 * load4(y + 8)) + (s2 * load4(y + 16) + s3 * load4(y + 24))) + early
         let y1 = ((s0 * load4(y + 4) + s1 * load4(y + 12)) + (s2 * load4(y + 20) + s3 * load4(y + 28))) + late
         s = ((s0 * load4(ss) + s1 * load4(ss + 4)) + (s2 * load4(ss + 8) + s3 * load4(ss + 12))) + drive
