@@ -13,7 +13,7 @@ import DSP
 /// where it must act, further passes run it over the spooled prompt and correct the gain
 /// until the limited result measures on target (the limiter takes a little loudness with
 /// the peaks), with at most ``deepestLimiting`` of limiting. The last of these passes
-/// keeps what it made in a spool, and that is the stage's output: the limiter runs
+/// keeps what it made in a spool file, and that is the stage's output: the limiter runs
 /// once per pass, not once more at the end. Without a limiter the gain is capped so the
 /// true peak stays at or under `ceiling`: normalization never clips. Runs where the plan
 /// measures, at the highest output rate, so a narrowband prompt is measured as Asterisk's
@@ -159,7 +159,7 @@ public final class LoudnessNormalizer: OutputKeepingStage {
     }
 
     /// Sets up a pass that runs `gain` and the limiter over the prompt and measures the
-    /// result, and keeps what it makes in a spool when `keepingOutput`.
+    /// result, and keeps what it makes in a spool file when `keepingOutput`.
     private func beginTrial(gain: Double, keepingOutput: Bool = true) {
         self.gain = gain
         linearGain = Float(pow(10, gain / 20))
@@ -168,7 +168,7 @@ public final class LoudnessNormalizer: OutputKeepingStage {
         do {
             keepsTrialOutput = false
             if keepingOutput {
-                if trialOutput == nil { trialOutput = SampleSpool() } else { try trialOutput!.clear() }
+                if trialOutput == nil { trialOutput = try SampleSpool() } else { try trialOutput!.clear() }
                 keepsTrialOutput = true
             }
         } catch {

@@ -87,7 +87,7 @@ enum PlanExecutor {
             // side see the same input.
             let measuring = replay.prefix { $0 is MeasuringStage }.map { $0 as! MeasuringStage }
             precondition(!replay.dropFirst(measuring.count).contains { $0 is MeasuringStage }, "measuring stages must come together")
-            let spool = SampleSpool()
+            let spool = try SampleSpool()
             while let (block, n) = try producer.next() {
                 inputFrames += n
                 try block.withUnsafeBufferPointer { b in
