@@ -5,7 +5,7 @@ internal import DSPAVX2
 /// Both builds give the same bits (see LimiterKernels.swift).
 struct LimiterKernelSet: Sendable {
     let peakBounds: @Sendable (UnsafePointer<Float>, Int, Int, UnsafePointer<Float>, Float, Float, UnsafeMutablePointer<Float>,
-                               UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+                               UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
     let neededGain: @Sendable (UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>) -> Float
     let slidingMin: @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
                                UnsafeMutablePointer<Float>) -> Void
@@ -17,7 +17,8 @@ struct LimiterKernelSet: Sendable {
     static func forLevel(_ level: SIMDLevel) -> LimiterKernelSet { level >= .avx2 ? avx2 : baseline }
 
     private static let baseline = LimiterKernelSet(
-        peakBounds: { peakBoundsKernel(window: $0, count: $1, taps: $2, phases: $3, reach: $4, squaredLevel: $5, last: $6, peaks: $7, bounds: $8) },
+        peakBounds: { peakBoundsKernel(window: $0, count: $1, taps: $2, phases: $3, reach: $4, squaredLevel: $5, energies: $6, last: $7,
+                                       peaks: $8, bounds: $9) },
         neededGain: { neededGainKernel($0, count: $1, ceiling: $2, into: $3) },
         slidingMin: { slidingKernel($0, window: $1, count: $2, scratch: $3, spare: $4, into: $5) { lanewiseMin($0, $1) } },
         slidingSum: { slidingKernel($0, window: $1, count: $2, scratch: $3, spare: $4, into: $5) { $0 + $1 } },

@@ -21,9 +21,11 @@
 ///
 /// `window` holds 15 samples of history, then `count` new ones, then at least 8 more
 /// readable floats (their values do not matter). `phases` holds the three interpolating
-/// phases, `taps` (16) each, every tap repeated 8 times (a vector of it). For each new sample i the window `window[i..<i + 16]` is measured:
-/// where its energy times `reach` is under `squaredLevel` nothing can reach the level,
-/// and the sample is skipped (its interpolated points and its peak read 0). Otherwise
+/// phases, `taps` (16) each, every tap repeated 8 times (a vector of it). For each new
+/// sample i the window `window[i..<i + 16]` is measured: where its energy times `reach`
+/// is under `squaredLevel` nothing can reach the level, and the sample is skipped (its
+/// interpolated points and its peak read 0). The windows' energies are sums of squares
+/// by doubling (pairs, fours, eights, sixteens), in `energies` (room for `count` + 40). Otherwise
 /// the five points across the interval between `window[i + 7]` and `window[i + 8]` (the
 /// two samples and three between) and the last point before it give the highest point
 /// by a parabola through the highest and its neighbours.
@@ -34,20 +36,26 @@
 /// intervals beside sample `window[i + 7]`, or 0 where the sample was skipped.
 @inline(__always)
 func peakBoundsKernel(window x: UnsafePointer<Float>, count n: Int, taps: Int, phases c: UnsafePointer<Float>, reach: Float,
-                      squaredLevel: Float, last: UnsafeMutablePointer<Float>, peaks: UnsafeMutablePointer<Float>,
-                      bounds: UnsafeMutablePointer<Float>) {
+                      squaredLevel: Float, energies e: UnsafeMutablePointer<Float>, last: UnsafeMutablePointer<Float>,
+                      peaks: UnsafeMutablePointer<Float>, bounds: UnsafeMutablePointer<Float>) {
     let zero = SIMD8<Float>(repeating: 0), reachV = SIMD8<Float>(repeating: reach), levelV = SIMD8<Float>(repeating: squaredLevel)
+    // e[k] = sum of the squares of x[k..<k + 16], for every k the vectors below read
+    // (whole vectors: entries past those are never read).
+    // `taps` is 16.
+    let whole = (n + 7) & ~7
+    var j = 0
+    while j < whole &+ 16 { let v = load8(x + j); store8(v * v, e + j); j &+= 8 }
+    var span = 1
+    while span < taps {
+        let limit = whole &+ (span < 4 ? 16 : span == 4 ? 8 : 0)
+        j = 0
+        while j < limit { store8(load8(e + j) + load8(e + j + span), e + j); j &+= 8 }
+        span &*= 2
+    }
     var i = 0
     while i < n {
         let w = x + i
-        var energy = zero
-        var k = 0
-        while k < taps {   // a loop of unknown length: fully unrolled, it gets scalarized
-            let v = load8(w + k)
-            energy += v * v
-            k &+= 1
-        }
-        let skip = energy * reachV .< levelV
+        let skip = load8(e + i) * reachV .< levelV
         if all(skip) {
             store8(zero, last + i)
             store8(zero, peaks + i)
@@ -56,7 +64,7 @@ func peakBoundsKernel(window x: UnsafePointer<Float>, count n: Int, taps: Int, p
             continue
         }
         var p1 = zero, p2 = zero, p3 = zero
-        k = 0
+        var k = 0
         while k < taps {
             let v = load8(w + k)
             p1 += v * load8(c + 8 &* k)

@@ -73,6 +73,8 @@ struct PeakInterpolator: @unchecked Sendable {
     /// Each sample's last interpolated point and peak, after one slot for the previous block's.
     private var points: UnsafeMutablePointer<Float>
     private var peaks: UnsafeMutablePointer<Float>
+    /// The kernel's scratch for the windows' energies.
+    private var energies: UnsafeMutablePointer<Float>
     private var capacity = 0
 
     init() {
@@ -80,7 +82,7 @@ struct PeakInterpolator: @unchecked Sendable {
         reach = max(1, p.map { ($0 * $0).sum() }.max()!)
         phases = .allocate(capacity: 48 * 8)
         for (k, v) in p.enumerated() { for i in 0..<16 { (phases + 8 * (16 * k + i)).initialize(repeating: v[i], count: 8) } }
-        buffer = .allocate(capacity: 1); points = .allocate(capacity: 1); peaks = .allocate(capacity: 1)
+        buffer = .allocate(capacity: 1); points = .allocate(capacity: 1); peaks = .allocate(capacity: 1); energies = .allocate(capacity: 1)
         grow(to: 4096)
     }
 
@@ -92,7 +94,9 @@ struct PeakInterpolator: @unchecked Sendable {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: n + 9), k = UnsafeMutablePointer<Float>.allocate(capacity: n + 9)
         p.initialize(repeating: 0, count: n + 9); k.initialize(repeating: 0, count: n + 9)
         if capacity > 0 { p[0] = points[0]; k[0] = peaks[0] }
-        buffer.deallocate(); points.deallocate(); peaks.deallocate()
+        buffer.deallocate(); points.deallocate(); peaks.deallocate(); energies.deallocate()
+        energies = .allocate(capacity: n + 40)
+        energies.initialize(repeating: 0, count: n + 40)
         (buffer, points, peaks, capacity) = (b, p, k, n)
     }
 
@@ -103,7 +107,7 @@ struct PeakInterpolator: @unchecked Sendable {
         peaks[0] = 0
     }
 
-    func free() { buffer.deallocate(); points.deallocate(); peaks.deallocate(); phases.deallocate() }
+    func free() { buffer.deallocate(); points.deallocate(); peaks.deallocate(); energies.deallocate(); phases.deallocate() }
 
     /// Writes to `out[i]` the peak bound of the sample `taps / 2` before `input[i]` (the
     /// highest point of the intervals on both sides of it), or 0 where it is certainly
@@ -119,7 +123,7 @@ struct PeakInterpolator: @unchecked Sendable {
         guard n > 0 else { return }
         if capacity < n { grow(to: n) }
         (buffer + t - 1).update(from: input.baseAddress!, count: n)
-        kernels.peakBounds(buffer, n, t, phases, reach, level * level, points + 1, peaks + 1, out)
+        kernels.peakBounds(buffer, n, t, phases, reach, level * level, energies, points + 1, peaks + 1, out)
         points[0] = points[n]
         peaks[0] = peaks[n]
         buffer.update(from: buffer + n, count: t - 1)

@@ -5,10 +5,10 @@
 /// Entry points of the AVX2 build of the limiter's kernels (see DSP's LimiterKernels.swift).
 public enum AVX2LimiterKernels {
     public static func peakBounds(_ window: UnsafePointer<Float>, _ count: Int, _ taps: Int, _ phases: UnsafePointer<Float>, _ reach: Float,
-                                  _ squaredLevel: Float, _ last: UnsafeMutablePointer<Float>, _ peaks: UnsafeMutablePointer<Float>,
-                                  _ bounds: UnsafeMutablePointer<Float>) {
+                                  _ squaredLevel: Float, _ energies: UnsafeMutablePointer<Float>, _ last: UnsafeMutablePointer<Float>,
+                                  _ peaks: UnsafeMutablePointer<Float>, _ bounds: UnsafeMutablePointer<Float>) {
         peakBoundsKernel(window: window, count: count, taps: taps, phases: phases, reach: reach, squaredLevel: squaredLevel,
-                         last: last, peaks: peaks, bounds: bounds)
+                         energies: energies, last: last, peaks: peaks, bounds: bounds)
     }
 
     public static func neededGain(_ bounds: UnsafePointer<Float>, _ count: Int, _ ceiling: Float,
