@@ -11,7 +11,7 @@ struct LimiterKernelSet: Sendable {
                                UnsafeMutablePointer<Float>) -> Void
     let slidingSum: @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
                                UnsafeMutablePointer<Float>) -> Void
-    let release: @Sendable (UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>) -> Void
+    let release: @Sendable (UnsafePointer<Float>, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
     let applyGain: @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>) -> (limited: Int, smallest: Float)
 
     static func forLevel(_ level: SIMDLevel) -> LimiterKernelSet { level >= .avx2 ? avx2 : baseline }
@@ -22,7 +22,7 @@ struct LimiterKernelSet: Sendable {
         neededGain: { neededGainKernel($0, count: $1, ceiling: $2, into: $3) },
         slidingMin: { slidingKernel($0, window: $1, count: $2, scratch: $3, spare: $4, into: $5) { lanewiseMin($0, $1) } },
         slidingSum: { slidingKernel($0, window: $1, count: $2, scratch: $3, spare: $4, into: $5) { $0 + $1 } },
-        release: { releaseKernel(held: $0, count: $1, factor: $2, into: $3) },
+        release: { releaseKernel(held: $0, count: $1, powers: $2, needs: $3, into: $4) },
         applyGain: { applyGainKernel($0, sums: $1, count: $2, scale: $3, into: $4) })
 
     private static let avx2 = LimiterKernelSet(

@@ -169,44 +169,59 @@ func slidingKernel(_ a: UnsafePointer<Float>, window w: Int, count n: Int, scrat
 /// where `need[i] = 1 - held[i]`, raised to at least 0.0001 where it is not 0; and a z
 /// under 0.0001 reads 0, so a released gain is exactly 1 again. `z[-1]` is the carry.
 ///
-/// Since every need is 0 or at least 0.0001, a z under 0.0001 can never beat a need
-/// again: the chain may drop it to 0 whenever convenient without changing anything
-/// written. So the chain runs eight samples, two multiplies and a maximum for each two,
-/// and the small values are cleared after, eight at a time.
+/// Eight samples at a time, each from the group's needs and the carry into the group:
+/// `z[g + j] = max(need[g + j], need[g + j - 1] * f, ..., need[g] * f^j, z[g - 1] * f^(j + 1))`,
+/// with the powers of the factor in `powers` (f, f^2, ..., f^8). Only the carry waits on
+/// the group before (a multiply and a maximum), where the chain one sample at a time
+/// waits on every sample. Since every need is 0 or at least 0.0001, a z under 0.0001 can
+/// never beat a need again, so dropping it to 0 changes nothing after. `needs` is
+/// scratch for `count` + 8 floats. Samples past the last whole group go one at a time;
+/// the limiter gives whole groups from the start of the stream, so the groups are the
+/// same however the stream is cut.
 @inline(__always)
-func releaseKernel(held: UnsafePointer<Float>, count n: Int, factor: Float, into z: UnsafeMutablePointer<Float>) {
+func releaseKernel(held: UnsafePointer<Float>, count n: Int, powers: UnsafePointer<Float>, needs: UnsafeMutablePointer<Float>,
+                   into z: UnsafeMutablePointer<Float>) {
     let floor: Float = 0.0001
     let one = SIMD8<Float>(repeating: 1), zero = SIMD8<Float>(repeating: 0), floorV = SIMD8<Float>(repeating: floor)
+    let lane = SIMD8<Float>(0, 1, 2, 3, 4, 5, 6, 7)
+    let decay = load8(powers)
+    // The needs, for the groups to read back into.
+    var k = 0
+    while k < n {
+        var need = one - load8(held + k)
+        need.replace(with: lanewiseMax(need, floorV), where: need .> zero)
+        store8(need, needs + k)
+        k &+= 8
+    }
     var previous = z[-1]
     var i = 0
     while i &+ 8 <= n {
-        var need = one - load8(held + i)
-        need.replace(with: lanewiseMax(need, floorV), where: need .> zero)
+        let need = load8(needs + i)
         // Eight samples that need nothing while nothing is releasing: zeros.
         if previous == 0 && all(need .== zero) {
             store8(zero, z + i)
             i &+= 8
             continue
         }
-        var u = previous
-        for lane in stride(from: 0, to: 8, by: 2) {
-            // Two samples a step: factor * max(a, b) == max(factor * a, factor * b) exactly
-            // (rounding keeps order), so this is the one-at-a-time chain, bit for bit.
-            let decayed = u * factor
-            z[i &+ lane] = max(need[lane], decayed)
-            u = max(need[lane &+ 1], factor * need[lane], decayed * factor)
-            z[i &+ lane &+ 1] = u
+        // The needs before each sample in the group, decayed; lanes before the group's
+        // start are left out (the carry stands for them).
+        var highest = need
+        var d = 1
+        while d < 8 {
+            var earlier = load8(needs + i - d) * SIMD8<Float>(repeating: powers[d - 1])
+            earlier.replace(with: 0, where: lane .< SIMD8<Float>(repeating: Float(d)))
+            highest = lanewiseMax(highest, earlier)
+            d &+= 1
         }
-        var v = load8(z + i)
+        var v = lanewiseMax(highest, decay * previous)
         v.replace(with: 0, where: v .< floorV)
         store8(v, z + i)
-        previous = u < floor ? 0 : u
+        previous = v[7]
         i &+= 8
     }
+    let factor = powers[0]
     while i < n {
-        var need = 1 - held[i]
-        if need > 0 { need = max(need, floor) }
-        var v = max(need, previous * factor)
+        var v = max(needs[i], previous * factor)
         if v < floor { v = 0 }
         z[i] = v
         previous = v

@@ -56,24 +56,45 @@ public final class TruePeakLimiter: AudioStage {
         core = Core(rate: input.rate, ceiling: Float(pow(10, settings.ceiling / 20)), spread: spread,
                     releaseFactor: Float(exp(-1 / (settings.release * Double(input.rate)))))
         drained = false
+        waiting.removeAll()
         return input
     }
 
+    /// Up to seven samples waiting for the next block: the limiter runs whole groups of
+    /// eight counted from the start of the stream (its release works a group at a time),
+    /// so the output does not depend on how the stream is cut.
+    private var waiting: [Float] = []
+
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
         guard let core, !input.isEmpty else { return }
-        var start = 0
-        while start < input.count {
-            let n = min(Core.chunk, input.count - start)
+        var start = input.startIndex
+        if !waiting.isEmpty {
+            let take = min(8 - waiting.count, input.count)
+            waiting.append(contentsOf: input[start..<(start + take)])
+            start += take
+            guard waiting.count == 8 else { return }
+            waiting.withUnsafeBufferPointer { core.run($0, into: &output) }
+            waiting.removeAll(keepingCapacity: true)
+        }
+        let end = start + ((input.endIndex - start) & ~7)
+        while start < end {
+            let n = min(Core.chunk, end - start)
             core.run(UnsafeBufferPointer(rebasing: input[start..<(start + n)]), into: &output)
             start += n
         }
+        waiting.append(contentsOf: input[start..<input.endIndex])
     }
 
     public func drain(into output: inout [Float]) {
         guard let core, !drained else { return }
         drained = true
-        let silence = [Float](repeating: 0, count: core.delay)
-        silence.withUnsafeBufferPointer { process($0, into: &output) }
+        // The waiting samples and the delay's worth of silence, which pushes out the last
+        // outputs, rounded up to whole groups; what the rounding adds is dropped.
+        let rounding = (8 - (waiting.count + core.delay) % 8) % 8
+        let tail = waiting + [Float](repeating: 0, count: core.delay + rounding)
+        waiting.removeAll()
+        tail.withUnsafeBufferPointer { process($0, into: &output) }
+        output.removeLast(rounding)
     }
 
     public var activity: Activity {
@@ -111,6 +132,9 @@ private final class Core {
     private let sums: UnsafeMutablePointer<Float>
     private let signal: UnsafeMutablePointer<Float>     // delay before
     private let scratch: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>
+    private let needs: UnsafeMutablePointer<Float>      // 8 before: the release's scratch
+    /// The release factor's powers, f to f^8.
+    private let powers: UnsafeMutablePointer<Float>
     /// Nothing held, releasing or in the moving sums: a chunk that needs no gain passes delayed.
     private var idle = true
     /// Outputs still to drop: the first `delay` come before the first sample.
@@ -147,6 +171,9 @@ private final class Core {
         signal = make(delay, 0)
         scratch = make(0, 0, extra: window)
         spare = make(0, 0, extra: window)
+        needs = make(8, 0)
+        powers = make(0, 0)
+        for k in 0..<8 { powers[k] = Float(pow(Double(releaseFactor), Double(k + 1))) }
         self.storage = storage
     }
 
@@ -173,7 +200,7 @@ private final class Core {
                 return
             }
             kernels.slidingMin(needed, window, n, scratch, spare, held)
-            kernels.release(held, n, releaseFactor, released)
+            kernels.release(held, n, powers, needs, released)
             kernels.slidingSum(released, spread, n, scratch, spare, firstSums)
             kernels.slidingSum(firstSums, spread, n, scratch, spare, sums)
             let skip = min(pending, n)   // the start of the stream: not counted

@@ -26,8 +26,9 @@ public enum AVX2LimiterKernels {
         slidingKernel(a, window: window, count: count, scratch: scratch, spare: spare, into: out) { $0 + $1 }
     }
 
-    public static func release(_ held: UnsafePointer<Float>, _ count: Int, _ factor: Float, _ z: UnsafeMutablePointer<Float>) {
-        releaseKernel(held: held, count: count, factor: factor, into: z)
+    public static func release(_ held: UnsafePointer<Float>, _ count: Int, _ powers: UnsafePointer<Float>,
+                               _ needs: UnsafeMutablePointer<Float>, _ z: UnsafeMutablePointer<Float>) {
+        releaseKernel(held: held, count: count, powers: powers, needs: needs, into: z)
     }
 
     public static func applyGain(_ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, _ count: Int, _ scale: Float,

@@ -87,7 +87,7 @@ struct HighPassFilterTests {
         print("high-pass at \(rate) Hz, DC 0.3: largest difference from the reference beyond rounding \(worst)")
     }
 
-    @Test("the baseline and AVX2 builds of the block recursion give the same bits")
+    @Test("the baseline and AVX2 (fused multiply-add) builds of the block recursion agree to the last bit of single precision")
     func kernelBuilds() throws {
         guard SIMDLevel.host >= .avx2 else { return }   // nothing to compare on this CPU
         var g = SeededGenerator(seed: 53)
@@ -101,7 +101,8 @@ struct HighPassFilterTests {
             x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { filter.run(xp.baseAddress!, count: x.count, state: &state, into: $0.baseAddress!) } }
             return y
         }
-        #expect(outputs[0] == outputs[1])
+        let apart = zip(outputs[0], outputs[1]).filter { $0 != $1 && $0.nextUp != $1 && $0.nextDown != $1 }
+        #expect(apart.isEmpty, "\(apart.count) outputs more than a unit in the last place apart, e.g. \(apart.prefix(3))")
         #expect(outputs[0].contains { $0 != 0 })
     }
 }
