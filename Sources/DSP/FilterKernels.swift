@@ -151,8 +151,9 @@ func dotProduct1(_ c: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ n: Int)
 
 /// `acc += x * y`, fused where the build has FMA (the AVX2 build; TUNE builds). The
 /// baseline build must not fuse: FMA without hardware support is a library call per lane.
+/// (Also the recursive filter's, on vectors of doubles.)
 @inline(__always)
-func multiplyAdd(_ acc: inout SIMD8<Float>, _ x: SIMD8<Float>, _ y: SIMD8<Float>) {
+func multiplyAdd<V: SIMD>(_ acc: inout V, _ x: V, _ y: V) where V.Scalar: FloatingPoint {
     #if PROMPTC_FMA
     acc.addProduct(x, y)
     #else

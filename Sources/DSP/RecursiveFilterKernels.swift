@@ -8,17 +8,6 @@
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
 
-/// `acc += x * y`, fused in the AVX2 build (without hardware support a fused
-/// multiply-add is a library call per lane).
-@inline(__always)
-func multiplyAdd(_ acc: inout SIMD4<Double>, _ x: SIMD4<Double>, _ y: SIMD4<Double>) {
-    #if PROMPTC_FMA
-    acc.addProduct(x, y)
-    #else
-    acc += x * y
-    #endif
-}
-
 @inline(__always) private func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
 }
