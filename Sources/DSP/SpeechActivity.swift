@@ -51,7 +51,7 @@ public struct SpeechActivity: Sendable {
     /// binary exponent and a straight line through the mantissa's logarithm (within one
     /// bin), then settled against the bins' edges; a logarithm for every millisecond cost
     /// more than the rest of the measure.
-    private static func bin(_ meanSquare: Double) -> Int {
+    static func bin(_ meanSquare: Double) -> Int {
         guard meanSquare >= 1e-12 else { return 0 }   // -120 dB: the lowest bin (and no subnormals below)
         let edges = binEdges
         // The exponent and mantissa from the bits (Double.exponent and .significand take
@@ -59,10 +59,12 @@ public struct SpeechActivity: Sendable {
         let bits = meanSquare.bitPattern
         let mantissa = Double(bitPattern: (bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000)
         let log2 = Double(Int((bits >> 52) & 0x7FF) - 1023) + (mantissa - 1)
-        var i = min(bins - 1, Int(10 * 0.30102999566398120 / step * log2 - lowest / step))   // not negative here
-        while i > 0 && meanSquare < edges[i] { i -= 1 }
-        while i + 1 < bins && meanSquare >= edges[i + 1] { i += 1 }
-        return i
+        let i = min(bins - 1, Int(10 * 0.30102999566398120 / step * log2 - lowest / step))   // not negative here
+        // One step down or up at most; without branches, which the levels of speech
+        // would mispredict.
+        let down = i > 0 && meanSquare < edges[i] ? 1 : 0
+        let up = i + 1 < bins && meanSquare >= edges[i + 1] ? 1 : 0
+        return i - down + up
     }
 
     public mutating func add(_ input: UnsafeBufferPointer<Float>) {

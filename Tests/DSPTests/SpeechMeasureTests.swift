@@ -19,6 +19,22 @@ private func p56(_ x: [Float], rate: Int) -> ActiveSpeechLevel.Measure? {
 
 @Suite("ITU-T P.56 active speech level and where the sound is")
 struct SpeechMeasureTests {
+    @Test("a 1 ms level's bin is floor((10 log10(mean square) + 120) / 0.5), as the library logarithm says, from -130 to +10 dB; -120 dB and below is bin 0")
+    func levelBins() {
+        var g = SeededGenerator(seed: 67)
+        var checked = 0
+        for _ in 0..<200_000 {
+            let db = Double.random(in: -130...10, using: &g), ms = pow(10, db / 10)
+            let exact = (10 * log10(ms) + 120) / 0.5
+            // Right at an edge the two roundings may disagree; not a case to judge.
+            guard abs(exact - exact.rounded()) > 1e-9 else { continue }
+            let expected = min(SpeechActivity.binCount - 1, max(0, Int(exact.rounded(.down))))
+            #expect(SpeechActivity.bin(ms) == expected, "\(db) dB")
+            checked += 1
+        }
+        #expect(checked > 199_000)
+    }
+
     @Test("P.56: a continuous tone is all activity, at its RMS level in dBov (a full-scale sine is -3.01 dBov)", arguments: [8000, 16000])
     func continuousTone(rate: Int) throws {
         for amplitude in [0.7, 0.1, 0.01] {
