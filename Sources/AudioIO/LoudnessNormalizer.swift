@@ -180,7 +180,9 @@ public final class LoudnessNormalizer: OutputKeepingStage {
     }
 
     /// Takes a trial's measure: done when on target (0.05 LU), or at the deepest limiting
-    /// allowed; else the next gain, by the secant through the last two trials.
+    /// allowed; else the next gain: after the first trial, from what the limiter took
+    /// (taken as growing in proportion to the gain above the point where it starts to
+    /// act); after more, by the secant through the last two trials.
     private func finishTrial() {
         guard let loudness = level() else {
             finish(gain: gain, loudnessAfter: nil, cappedBy: 0)
@@ -197,6 +199,16 @@ public final class LoudnessNormalizer: OutputKeepingStage {
         if trials.count >= 2 {
             let (g0, l0) = trials[trials.count - 2]
             if abs(loudness - l0) > 1e-6 { next = gain + error * (gain - g0) / (loudness - l0) }
+        } else if let m = measured {
+            // After one trial: what the limiter took grows with the gain from the gain
+            // where it starts to act (the true peak at the ceiling); taken as growing in
+            // proportion, the gain that lands on target solves
+            // measured + g - taken * (g - onset) / (gain - onset) = target.
+            let onset = ceiling - m.peak, taken = gain - (loudness - m.loudness)
+            let share = taken / (gain - onset)
+            if gain - onset > 0.1, taken > 0, share < 0.9 {
+                next = (target.value - m.loudness - share * onset) / (1 - share)
+            }
         }
         beginTrial(gain: min(max(next, gain - 3), highestGain))
     }
