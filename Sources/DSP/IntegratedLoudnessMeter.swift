@@ -1,5 +1,4 @@
 import Glibc
-import CPUFeatures
 
 /// ITU-R BS.1770-4 integrated loudness of a mono signal, LUFS: K-weighting (the high
 /// shelf and the high-pass of the recommendation, designed for the rate from their analog
@@ -9,12 +8,11 @@ import CPUFeatures
 ///
 /// It exists beside libebur128 (which ``info`` and the meters use) for the loudness
 /// normalizer, which measures a prompt up to four times: the filter here runs several
-/// times faster (single precision, eight samples a step: ``FourthOrderFilter``), and its
-/// memory does not grow with the input. Gated blocks go into a
-/// histogram of 0.01 dB bins (count and exact energy sum each, 96 KB whatever the
-/// length); only blocks in the one bin the relative gate falls in are shared out by
-/// where the gate falls in it, so the result stays within a few thousandths of a LU of
-/// a meter that keeps every block.
+/// times faster (eight samples a step: ``FourthOrderFilter``), and its memory does not
+/// grow with the input. Gated blocks go into a histogram of 0.01 dB bins (count and exact
+/// energy sum each, 96 KB whatever the length); only blocks in the one bin the relative
+/// gate falls in are shared out by where the gate falls in it, so the result stays
+/// within a few thousandths of a LU of a meter that keeps every block.
 public final class IntegratedLoudnessMeter {
     /// The recommendation's offset between mean square and loudness, dB.
     static let offset = -0.691
@@ -40,10 +38,7 @@ public final class IntegratedLoudnessMeter {
     private static let chunk = 4096
 
     /// A meter for a signal at `rate` frames a second.
-    public convenience init(rate: Int) { self.init(rate: rate, level: .active) }
-
-    /// A meter whose filter runs the kernels of `level` (tests compare the builds).
-    init(rate: Int, level: SIMDLevel) {
+    public init(rate: Int) {
         let fs = Double(rate)
         // The high shelf (+4 dB above about 1.7 kHz).
         let shelf: BiquadSection
@@ -63,7 +58,7 @@ public final class IntegratedLoudnessMeter {
             let a0 = 1 + k / q + k * k
             highPass = BiquadSection(b0: 1, b1: -2, b2: 1, a1: 2 * (k * k - 1) / a0, a2: (1 - k / q + k * k) / a0)
         }
-        weighting = FourthOrderStream(FourthOrderFilter(shelf, highPass, level: level))
+        weighting = FourthOrderStream(FourthOrderFilter(shelf, highPass))
         filtered.reserveCapacity(Self.chunk + 8)
         hop = (rate + 5) / 10
         let bins = Int(((Self.highest - Self.lowest) * Self.binsPerDB).rounded())
