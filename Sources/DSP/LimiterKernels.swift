@@ -32,8 +32,9 @@
 ///
 /// `last` and `peaks` carry from block to block: `last[-1]` is the previous block's final
 /// interpolated point (0 if skipped), `peaks[-1]` its final peak. Writes `last[i]` and
-/// `peaks[i]` for each new sample, and `bounds[i]`: the higher of the peaks of the two
-/// intervals beside sample `window[i + 7]`, or 0 where the sample was skipped.
+/// `peaks[i]` for the new samples that were not skipped and for the block's final sample,
+/// and `bounds[i]` for each: the higher of the peaks of the two intervals beside sample
+/// `window[i + 7]`, or 0 where the sample was skipped.
 @inline(__always)
 func peakBoundsKernel(window x: UnsafePointer<Float>, count n: Int, taps: Int, phases c: UnsafePointer<Float>, reach: Float,
                       squaredLevel: Float, energies e: UnsafeMutablePointer<Float>, last: UnsafeMutablePointer<Float>,
@@ -52,14 +53,21 @@ func peakBoundsKernel(window x: UnsafePointer<Float>, count n: Int, taps: Int, p
         while j < limit { store8(load8(e + j) + load8(e + j + span), e + j); j &+= 8 }
         span &*= 2
     }
+    // The previous sample's last point and peak, carried in registers (a load of what
+    // was just stored, one lane over, would wait on the store).
+    var lastCarry = last[-1], peakCarry = peaks[-1]
     var i = 0
     while i < n {
         let w = x + i
         let skip = load8(e + i) * reachV .< levelV
         if all(skip) {
-            store8(zero, last + i)
-            store8(zero, peaks + i)
             store8(zero, bounds + i)
+            lastCarry = 0
+            peakCarry = 0
+            if i &+ 8 >= n {   // the block's final sample carries to the next block
+                store8(zero, last + i)
+                store8(zero, peaks + i)
+            }
             i &+= 8
             continue
         }
@@ -72,9 +80,12 @@ func peakBoundsKernel(window x: UnsafePointer<Float>, count n: Int, taps: Int, p
             p3 += v * load8(c + 8 &* (2 &* taps &+ k))
             k &+= 1
         }
-        store8(p3.replacing(with: 0, where: skip), last + i)
+        let lastPoints = p3.replacing(with: 0, where: skip)
+        store8(lastPoints, last + i)
         // The point before each interval: the previous sample's last point.
-        let a0 = magnitude(load8(last + i - 1))
+        let a0 = magnitude(SIMD8<Float>(lastCarry, lastPoints[0], lastPoints[1], lastPoints[2], lastPoints[3],
+                                        lastPoints[4], lastPoints[5], lastPoints[6]))
+        lastCarry = lastPoints[7]
         let a1 = magnitude(load8(w + 7)), a2 = magnitude(p1), a3 = magnitude(p2), a4 = magnitude(p3)
         let a5 = magnitude(load8(w + 8))
         // The highest of a1...a4 (the first on a tie) and its neighbours.
@@ -94,7 +105,8 @@ func peakBoundsKernel(window x: UnsafePointer<Float>, count n: Int, taps: Int, p
         peak.replace(with: 0, where: skip)
         store8(peak, peaks + i)
         // A sample bounds the intervals on both sides of it.
-        var bound = lanewiseMax(peak, load8(peaks + i - 1))
+        var bound = lanewiseMax(peak, SIMD8<Float>(peakCarry, peak[0], peak[1], peak[2], peak[3], peak[4], peak[5], peak[6]))
+        peakCarry = peak[7]
         bound.replace(with: 0, where: skip)
         store8(bound, bounds + i)
         i &+= 8
