@@ -100,54 +100,75 @@ final class FourthOrderFilter: @unchecked Sendable {
     }
 }
 
+/// A stream cut into whole groups of eight samples counted from its start, however it
+/// arrives: what does not fill a group waits for the next input. For kernels that work
+/// a group at a time and must not depend on how the stream is cut.
+struct GroupsOfEight {
+    /// The samples of an unfinished group (at most seven).
+    private(set) var waiting: [Float] = []
+
+    init() { waiting.reserveCapacity(8) }
+
+    /// Hands `body` the input's whole groups, the waiting group first once the input
+    /// completes it, at most `limit` samples (a multiple of 8) at a time.
+    mutating func feed(_ input: UnsafeBufferPointer<Float>, limit: Int = .max, _ body: (UnsafeBufferPointer<Float>) -> Void) {
+        var start = input.startIndex
+        if !waiting.isEmpty {
+            let take = min(8 - waiting.count, input.count)
+            waiting.append(contentsOf: input[start..<(start + take)])
+            start += take
+            guard waiting.count == 8 else { return }
+            waiting.withUnsafeBufferPointer { body($0) }
+            waiting.removeAll(keepingCapacity: true)
+        }
+        let end = start + ((input.endIndex - start) & ~7)
+        while start < end {
+            let n = min(limit, end - start)
+            body(UnsafeBufferPointer(rebasing: input[start..<(start + n)]))
+            start += n
+        }
+        waiting.append(contentsOf: input[end..<input.endIndex])
+    }
+
+    /// Takes the waiting samples away: the end of the stream.
+    mutating func takeWaiting() -> [Float] {
+        defer { waiting.removeAll(keepingCapacity: true) }
+        return waiting
+    }
+}
+
 /// A ``FourthOrderFilter`` over a stream: blocks of eight counted from the start of the
 /// stream, so every output is computed the same way however the stream is cut; up to
 /// seven samples wait for the next input, or go one at a time at the end.
 struct FourthOrderStream {
     let filter: FourthOrderFilter
     private var state = FourthOrderFilter.State()
-    private var pending: [Float] = []
+    private var groups = GroupsOfEight()
 
-    init(_ filter: FourthOrderFilter) {
-        self.filter = filter
-        pending.reserveCapacity(8)
-    }
+    init(_ filter: FourthOrderFilter) { self.filter = filter }
 
     /// Appends the outputs of every whole block to `output`; the rest waits.
     mutating func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
-        guard !input.isEmpty else { return }
-        var x = input
-        if !pending.isEmpty {
-            let take = min(8 - pending.count, x.count)
-            pending.append(contentsOf: x[x.startIndex..<(x.startIndex + take)])
-            x = UnsafeBufferPointer(rebasing: x[(x.startIndex + take)...])
-            guard pending.count == 8 else { return }
+        var s = state
+        let f = filter
+        groups.feed(input) { x in
             let o = output.count
-            output.appendZeros(8)
-            output.withUnsafeMutableBufferPointer { out in
-                pending.withUnsafeBufferPointer { filter.run($0.baseAddress!, count: 8, state: &state, into: out.baseAddress! + o) }
-            }
-            pending.removeAll(keepingCapacity: true)
+            output.appendZeros(x.count)
+            output.withUnsafeMutableBufferPointer { f.run(x.baseAddress!, count: x.count, state: &s, into: $0.baseAddress! + o) }
         }
-        let whole = x.count & ~7
-        if whole > 0 {
-            let o = output.count
-            output.appendZeros(whole)
-            output.withUnsafeMutableBufferPointer { filter.run(x.baseAddress!, count: whole, state: &state, into: $0.baseAddress! + o) }
-        }
-        pending.append(contentsOf: x[(x.startIndex + whole)...])
+        state = s
     }
 
     /// The outputs of the samples still waiting, as the end of the stream, leaving the
     /// stream as it was.
     func waitingOutputs() -> [Float] {
         var s = state
-        return pending.map { filter.step($0, state: &s) }
+        return groups.waiting.map { filter.step($0, state: &s) }
     }
 
     /// Appends the outputs of the samples still waiting: the end of the stream.
     mutating func drain(into output: inout [Float]) {
         output.append(contentsOf: waitingOutputs())
-        pending.removeAll(keepingCapacity: true)
+        _ = groups.takeWaiting()
     }
 }

@@ -56,33 +56,18 @@ public final class TruePeakLimiter: AudioStage {
         core = Core(rate: input.rate, ceiling: Float(pow(10, settings.ceiling / 20)), spread: spread,
                     releaseFactor: Float(exp(-1 / (settings.release * Double(input.rate)))))
         drained = false
-        waiting.removeAll()
+        groups = GroupsOfEight()
         return input
     }
 
-    /// Up to seven samples waiting for the next block: the limiter runs whole groups of
-    /// eight counted from the start of the stream (its release works a group at a time),
-    /// so the output does not depend on how the stream is cut.
-    private var waiting: [Float] = []
+    /// The limiter runs whole groups of eight counted from the start of the stream (its
+    /// release works a group at a time), so the output does not depend on how the stream
+    /// is cut; up to seven samples wait for the next block.
+    private var groups = GroupsOfEight()
 
     public func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
-        guard let core, !input.isEmpty else { return }
-        var start = input.startIndex
-        if !waiting.isEmpty {
-            let take = min(8 - waiting.count, input.count)
-            waiting.append(contentsOf: input[start..<(start + take)])
-            start += take
-            guard waiting.count == 8 else { return }
-            waiting.withUnsafeBufferPointer { core.run($0, into: &output) }
-            waiting.removeAll(keepingCapacity: true)
-        }
-        let end = start + ((input.endIndex - start) & ~7)
-        while start < end {
-            let n = min(Core.chunk, end - start)
-            core.run(UnsafeBufferPointer(rebasing: input[start..<(start + n)]), into: &output)
-            start += n
-        }
-        waiting.append(contentsOf: input[start..<input.endIndex])
+        guard let core else { return }
+        groups.feed(input, limit: Core.chunk) { core.run($0, into: &output) }
     }
 
     public func drain(into output: inout [Float]) {
@@ -90,9 +75,9 @@ public final class TruePeakLimiter: AudioStage {
         drained = true
         // The waiting samples and the delay's worth of silence, which pushes out the last
         // outputs, rounded up to whole groups; what the rounding adds is dropped.
+        let waiting = groups.takeWaiting()
         let rounding = (8 - (waiting.count + core.delay) % 8) % 8
         let tail = waiting + [Float](repeating: 0, count: core.delay + rounding)
-        waiting.removeAll()
         tail.withUnsafeBufferPointer { process($0, into: &output) }
         output.removeLast(rounding)
     }
