@@ -176,11 +176,13 @@ private final class Core {
         // The samples `delay` before this chunk's, with their gains.
         let delayed = signal - delay
         let start = output.count
+        // Nothing to do here when nothing reaches the ceiling and the window holds only
+        // ones, nothing releases.
+        let passes = highest <= ceiling && idle
         output.appendZeros(n)
         output.withUnsafeMutableBufferPointer { out in
             let o = out.baseAddress! + start
-            if highest <= ceiling && idle {
-                // Nothing to do here: the window holds only ones, nothing releases.
+            if passes {
                 o.update(from: delayed, count: n)
                 return
             }
@@ -197,7 +199,7 @@ private final class Core {
         func keep(_ p: UnsafeMutablePointer<Float>, _ history: Int) {
             if history > 0 { (p - history).update(from: p + n - history, count: history) }
         }
-        if !(highest <= ceiling && idle) {
+        if !passes {
             keep(needed, window - 1)
             keep(released, releasedHistory)
             keep(firstSums, spread - 1)
